@@ -1,0 +1,66 @@
+"""The `agentloop` command line (typer + rich).
+
+Each command group lives in its own module with a `register(app)` function; heavy imports
+stay inside the command bodies so that `agentloop --help` is fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+from rich.console import Console
+
+from agentloop._version import __version__
+from agentloop.errors import AgentloopError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="agentloop",
+    help="Agents that get better from feedback.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+_COMMAND_MODULES = [
+    "agentloop.cli._models",
+]
+
+_err = Console(stderr=True)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"agentloop {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", help="Print the version and exit.", callback=_version_callback,
+        is_eager=True,
+    ),
+) -> None:
+    """Agents that get better from feedback."""
+
+
+def _register_commands() -> None:
+    for name in _COMMAND_MODULES:
+        importlib.import_module(name).register(app)
+
+
+def main() -> None:
+    """Entry point: run the CLI; an agentloop error becomes one line and exit code 1."""
+    _register_commands()
+    try:
+        app()
+    except AgentloopError as exc:
+        _err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        _err.print("interrupted")
+        sys.exit(130)
