@@ -1,8 +1,12 @@
 """Spans: the unit of every trace, shaped after the OpenTelemetry GenAI conventions.
 
 A span is opened with `span(...)` (a context manager) or `@traced` (a decorator). The current
-span lives in a context variable, so spans opened in concurrent asyncio tasks nest under the
-span that was current when the task was created.
+span lives in a context variable, so spans opened in concurrent asyncio tasks (or anyio task
+group branches, or `anyio.to_thread` calls) nest under the span that was current when the task
+was created, and sibling branches never see each other.
+
+When a span ends it is handed, as a `SpanRecord`, to every active `SpanSink` (see `_config`):
+`emit` only enqueues, so a span costs a few microseconds on the hot path.
 """
 
 from __future__ import annotations
@@ -10,11 +14,12 @@ from __future__ import annotations
 import contextvars
 import functools
 import inspect
+import logging
 import os
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from enum import StrEnum
+from types import TracebackType
 from typing import Any, ParamSpec, Protocol, TypeVar, overload
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,9 +32,12 @@ __all__ = [
     "SpanSink",
     "current_span",
     "new_id",
+    "record_evaluation",
     "span",
     "traced",
 ]
+
+_log = logging.getLogger("agentloop.tracing")
 
 
 class SpanKind(StrEnum):
@@ -101,8 +109,40 @@ def new_id() -> str:
     return os.urandom(8).hex()
 
 
+class _Emission:
+    """Where spans go right now; `_config` is the only writer of these fields.
+
+    Kept as plain class attributes so that the hot path reads them without a lock or a call.
+    """
+
+    sinks: tuple[SpanSink, ...] = ()
+    on_first_root: Callable[[], None] | None = None
+    """Set while the default store waits to be opened by the first root span."""
+
+
+def _emit(record: SpanRecord) -> None:
+    for sink in _Emission.sinks:
+        try:
+            sink.emit(record)
+        except Exception:  # a broken sink must never break the traced code
+            _log.exception("span sink %r failed to take a span", sink)
+
+
+def _emit_evaluation(trace_id: str, span_id: str, evaluation: Evaluation) -> None:
+    for sink in _Emission.sinks:
+        try:
+            sink.emit_evaluation(trace_id, span_id, evaluation)
+        except Exception:
+            _log.exception("span sink %r failed to take an evaluation", sink)
+
+
 class Span:
-    """A live span: add attributes and evaluations while it is open."""
+    """A live span: add attributes and evaluations while it is open (evaluations also after)."""
+
+    __slots__ = (
+        "name", "kind", "trace_id", "span_id", "parent_id", "attributes", "evaluations",
+        "start_ns", "end_ns", "status", "error", "_token",
+    )
 
     def __init__(
         self,
@@ -118,11 +158,13 @@ class Span:
         self.trace_id = trace_id
         self.span_id = new_id()
         self.parent_id = parent_id
-        self.attributes: dict[str, Any] = dict(attributes or {})
+        self.attributes: dict[str, Any] = dict(attributes) if attributes else {}
         self.evaluations: list[Evaluation] = []
         self.start_ns = time.time_ns()
+        self.end_ns: int | None = None
         self.status = "ok"
         self.error: str | None = None
+        self._token: contextvars.Token[Span | None] | None = None
 
     def set_attribute(self, key: str, value: Any) -> None:
         self.attributes[key] = value
@@ -138,8 +180,11 @@ class Span:
         label: str | None = None,
         explanation: str | None = None,
     ) -> Evaluation:
+        """Judge this span. After the span has ended, the evaluation goes straight to the sinks."""
         evaluation = Evaluation(name=name, score=score, label=label, explanation=explanation)
         self.evaluations.append(evaluation)
+        if self.end_ns is not None:
+            _emit_evaluation(self.trace_id, self.span_id, evaluation)
         return evaluation
 
     def record_error(self, exc: BaseException) -> None:
@@ -147,19 +192,44 @@ class Span:
         self.error = f"{type(exc).__name__}: {exc}"
 
     def finish(self) -> SpanRecord:
-        return SpanRecord(
+        """End the span (if not ended yet) and return it as a record."""
+        if self.end_ns is None:
+            self.end_ns = time.time_ns()
+        # model_construct: every field is already typed by construction; validation would
+        # double the cost of a span on the hot path.
+        return SpanRecord.model_construct(
             trace_id=self.trace_id,
             span_id=self.span_id,
             parent_id=self.parent_id,
             name=self.name,
             kind=self.kind,
             start_ns=self.start_ns,
-            end_ns=time.time_ns(),
+            end_ns=self.end_ns,
             status=self.status,
             error=self.error,
-            attributes=self.attributes,
+            attributes=dict(self.attributes),
             evaluations=list(self.evaluations),
         )
+
+    # The span is its own context manager (see `span()`): a class is cheaper than a generator.
+    def __enter__(self) -> Span:
+        self._token = _current.set(self)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is not None:
+            self.record_error(exc)
+        if self._token is not None:
+            _current.reset(self._token)
+            self._token = None
+        self.end_ns = time.time_ns()
+        if _Emission.sinks:
+            _emit(self.finish())
 
 
 _current: contextvars.ContextVar[Span | None] = contextvars.ContextVar(
@@ -172,42 +242,42 @@ def current_span() -> Span | None:
     return _current.get()
 
 
-def _sinks() -> list[SpanSink]:
-    from agentloop.tracing._config import active_sinks
-
-    return active_sinks()
-
-
-@contextmanager
 def span(
     name: str,
     *,
     kind: SpanKind = SpanKind.INTERNAL,
     attributes: dict[str, Any] | None = None,
-) -> Iterator[Span]:
+) -> Span:
     """Open a span under the current one (or start a new trace when there is none).
 
-    An exception escaping the block marks the span as failed and is re-raised.
+    Use as `with span("name", kind=SpanKind.NODE) as s: ...`. An exception escaping the block
+    marks the span as failed and is re-raised. The first root span of a process opens the
+    default trace store unless tracing was configured or disabled before (see
+    `configure_tracing`).
     """
     parent = _current.get()
-    live = Span(
-        name,
-        kind,
-        trace_id=parent.trace_id if parent else new_id() + new_id(),
-        parent_id=parent.span_id if parent else None,
-        attributes=attributes,
-    )
-    token = _current.set(live)
-    try:
-        yield live
-    except BaseException as exc:
-        live.record_error(exc)
-        raise
-    finally:
-        _current.reset(token)
-        record = live.finish()
-        for sink in _sinks():
-            sink.emit(record)
+    if parent is None:
+        if _Emission.on_first_root is not None:
+            _Emission.on_first_root()
+        return Span(name, kind, trace_id=new_id() + new_id(), parent_id=None,
+                    attributes=attributes)
+    return Span(name, kind, trace_id=parent.trace_id, parent_id=parent.span_id,
+                attributes=attributes)
+
+
+def record_evaluation(
+    *,
+    trace_id: str,
+    span_id: str,
+    name: str,
+    score: float | None = None,
+    label: str | None = None,
+    explanation: str | None = None,
+) -> Evaluation:
+    """Attach an evaluation to a span known only by its ids (e.g. user feedback in a chat UI)."""
+    evaluation = Evaluation(name=name, score=score, label=label, explanation=explanation)
+    _emit_evaluation(trace_id, span_id, evaluation)
+    return evaluation
 
 
 P = ParamSpec("P")
@@ -242,7 +312,7 @@ def traced(
             @functools.wraps(fn)
             async def async_wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
                 with span(span_name, kind=kind):
-                    return await fn(*args, **kwargs)  # type: ignore[misc]
+                    return await fn(*args, **kwargs)
 
             return async_wrapper  # type: ignore[return-value]
 
@@ -256,5 +326,3 @@ def traced(
     if func is not None:
         return decorate(func)
     return decorate
-
-
