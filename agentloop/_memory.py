@@ -1,7 +1,14 @@
-"""What the loop learned, kept across runs: the `MemoryStore` protocol and its entries."""
+"""What the loop learned, kept across runs: the `MemoryStore` protocol and its entries.
+
+Filters (`where=`) use one small language on every backend: keys are entry fields
+(`task_family`, `role`, `source_run`, `source_span`, `created_at`, `times_used`, `usefulness`),
+values are either a plain value (equality) or a dict of operators
+`{"$gt"|"$gte"|"$lt"|"$lte"|"$ne": value, "$in"|"$nin": [values]}`; several keys all apply.
+"""
 
 from __future__ import annotations
 
+import builtins
 import time
 import uuid
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -22,26 +29,34 @@ class MemoryEntry(BaseModel):
     kind: MemoryKind
     text: str
     task_family: str | None = None
+    """A label for related tasks ("humaneval", "sql", ...): lessons transfer within a family."""
     role: str | None = None
     """Which role it serves: "actor", "judge", ..."""
     source_run: str | None = None
+    """The trace id of the run that produced it."""
     source_span: str | None = None
+    """The span (a verdict, a piece of feedback) it came from."""
     created_at: float = Field(default_factory=time.time)
     times_used: int = 0
+    """How many runs retrieved it and reported an outcome."""
     usefulness: float = 0.0
-    """Raised when a run that retrieved it passed, lowered when it failed."""
+    """In [-1, 1]: raised when a run that retrieved it passed, lowered when it failed."""
     evidence: list[str] = Field(default_factory=list)
     """Ids of the entries or spans a principle was distilled from."""
     extra: dict[str, Any] = Field(default_factory=dict)
+    """Anything else worth keeping; must be JSON-serialisable."""
 
 
 class ScoredEntry(BaseModel):
-    """A search hit: the entry and how similar it is to the query (higher is closer)."""
+    """A search hit: the entry, how similar it is to the query, and its rank score."""
 
     model_config = ConfigDict(frozen=True)
 
     entry: MemoryEntry
     similarity: float
+    """Cosine similarity of the query and the entry's text (higher is closer)."""
+    score: float = 0.0
+    """Similarity adjusted by usefulness: what hits are ordered by."""
 
 
 @runtime_checkable
@@ -59,11 +74,15 @@ class MemoryStore(Protocol):
         k: int = 5,
         kind: MemoryKind | None = None,
         where: dict[str, Any] | None = None,
-    ) -> list[ScoredEntry]: ...
+    ) -> list[ScoredEntry]:
+        """The `k` best entries for `query`, best first; entries that kept failing are left out."""
+        ...
 
     async def get(self, entry_id: str) -> MemoryEntry | None: ...
 
-    async def delete(self, entry_id: str) -> bool: ...
+    async def delete(self, entry_id: str) -> bool:
+        """Remove an entry; False when there was none with that id."""
+        ...
 
     async def list(
         self,
@@ -71,8 +90,10 @@ class MemoryStore(Protocol):
         kind: MemoryKind | None = None,
         where: dict[str, Any] | None = None,
         limit: int | None = None,
-    ) -> list[MemoryEntry]: ...
+    ) -> builtins.list[MemoryEntry]:
+        """Entries matching the filters, oldest first."""
+        ...
 
-    async def record_outcome(self, entry_ids: list[str], *, success: bool) -> None:
+    async def record_outcome(self, entry_ids: builtins.list[str], *, success: bool) -> None:
         """Update usefulness of entries that were retrieved on a run that passed or failed."""
         ...
