@@ -27,6 +27,7 @@ app = typer.Typer(
 
 _COMMAND_MODULES = [
     "agentloop.cli._models",
+    "agentloop.cli._traces",
 ]
 
 _err = Console(stderr=True)

@@ -15,6 +15,7 @@ from agentloop.tracing._config import (
     trace_store,
 )
 from agentloop.tracing._jsonl import dump_jsonl, load_jsonl
+from agentloop.tracing._otlp import OTLPSink
 from agentloop.tracing._read import (
     RunSummary,
     SpanNode,
@@ -40,6 +41,7 @@ from agentloop.tracing._store import DEFAULT_TRACE_PATH, TraceStore
 
 __all__ = [
     "DEFAULT_TRACE_PATH",
+    "OTLPSink",
     "Evaluation",
     "RunSummary",
     "Span",

@@ -98,9 +98,14 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
+def dumps_value(value: Any) -> str:
+    """JSON text; values JSON cannot hold (messages, enums, paths) become their closest shape."""
+    return json.dumps(value, default=_json_default, ensure_ascii=False)
+
+
 def dumps_attributes(attributes: dict[str, Any]) -> str:
-    """Attributes as JSON text; values JSON cannot hold become their closest JSON shape."""
-    return json.dumps(attributes, default=_json_default, ensure_ascii=False)
+    """Span attributes as JSON text (see `dumps_value`)."""
+    return dumps_value(attributes)
 
 
 def _number(value: Any) -> float | None:
