@@ -1,0 +1,8 @@
+"""The model client: every model call in agentloop goes through `ModelClient`."""
+
+from agentloop.model._cache import ResponseCache
+from agentloop.model._client import DEFAULT_MODEL, ModelClient
+from agentloop.model._config import GenerateConfig
+from agentloop.model._retry import RetryPolicy
+
+__all__ = ["DEFAULT_MODEL", "GenerateConfig", "ModelClient", "ResponseCache", "RetryPolicy"]

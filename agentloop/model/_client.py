@@ -1,0 +1,508 @@
+"""The one door to every model: an async client over `litellm.acompletion`."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import functools
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import anyio
+from anyio.lowlevel import RunVar
+from pydantic import TypeAdapter
+
+from agentloop._budget import Budget
+from agentloop._messages import Completion, Message, Usage, assistant, user
+from agentloop.errors import ConfigError, ModelTimeoutError, StructuredOutputError
+from agentloop.model._cache import CachedSample, ResponseCache, request_key
+from agentloop.model._config import GenerateConfig
+from agentloop.model._guard import OFFLINE_PROVIDERS, check_network_allowed
+from agentloop.model._litellm import import_litellm, translate_error
+from agentloop.model._retry import RetryPolicy
+from agentloop.model._structured import REASK_PROMPT, SCHEMA_PROMPT, parse_structured
+from agentloop.tracing import Span, SpanKind, span
+
+__all__ = ["DEFAULT_MODEL", "ModelClient"]
+
+DEFAULT_MODEL = "local/smollm2-135m"
+"""The embedded model: runs in-process, needs no key and no network."""
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _as_messages(messages: Sequence[Message] | str) -> list[Message]:
+    if isinstance(messages, str):
+        return [user(messages)]
+    if not messages:
+        raise ConfigError("a model call needs at least one message")
+    return list(messages)
+
+
+def _no_running_loop(method: str) -> None:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    raise ConfigError(
+        f"{method}_sync() was called inside a running event loop; use `await client.{method}(...)`"
+    )
+
+
+class ModelClient:
+    """An async model client: retries, budget, concurrency limit, response cache and traces.
+
+    Any litellm model string works (`openai/gpt-4o-mini`, `ollama/llama3`, `hosted_vllm/...`),
+    as do the in-process `local/<name or .gguf path>` and `scripted/<name>` models.
+
+    Args:
+        model: the litellm model string.
+        config: default generation settings; a call's `config` is merged over it.
+        budget: checked before and charged after every call; share one across a run.
+        max_concurrency: most calls of this client (and its `with_budget` copies) in flight.
+        retry: when to retry retryable failures; the client is the only retry layer.
+        cache: a `ResponseCache` or a path to one, for exact replays with no model calls.
+        api_base / api_key: passed to litellm (e.g. an OpenAI-compatible server on loopback).
+    """
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        *,
+        config: GenerateConfig | None = None,
+        budget: Budget | None = None,
+        max_concurrency: int = 4,
+        retry: RetryPolicy | None = None,
+        cache: ResponseCache | str | Path | None = None,
+        api_base: str | None = None,
+        api_key: str | None = None,
+    ) -> None:
+        if max_concurrency < 1:
+            raise ConfigError(f"max_concurrency must be at least 1, got {max_concurrency}")
+        self.model = model
+        self.config = config or GenerateConfig()
+        self.budget = budget
+        self.max_concurrency = max_concurrency
+        self.retry = retry or RetryPolicy()
+        self.cache = ResponseCache(cache) if isinstance(cache, str | Path) else cache
+        self.api_base = api_base
+        self.api_key = api_key
+        # One limiter per event loop: the sync wrappers run each call in a fresh loop, and an
+        # anyio limiter belongs to the loop it was first used in.
+        self._limiter_var: RunVar[anyio.CapacityLimiter] = RunVar(f"agentloop-limiter-{id(self)}")
+
+    @property
+    def provider(self) -> str:
+        return self.model.split("/", 1)[0] if "/" in self.model else ""
+
+    def with_budget(self, budget: Budget | None) -> ModelClient:
+        """The same client (concurrency limit and cache shared) charging another budget."""
+        clone = copy.copy(self)
+        clone.budget = budget
+        return clone
+
+    def _limiter(self) -> anyio.CapacityLimiter:
+        try:
+            return self._limiter_var.get()
+        except LookupError:
+            limiter = anyio.CapacityLimiter(self.max_concurrency)
+            self._limiter_var.set(limiter)
+            return limiter
+
+    # -- the call itself -------------------------------------------------------------------
+
+    def _request(self, messages: list[Message], cfg: GenerateConfig, **more: Any) -> dict[str, Any]:
+        request: dict[str, Any] = {
+            "model": self.model,
+            "messages": [m.model_dump(exclude_none=True) for m in messages],
+            **cfg.request_params(),
+            **more,
+            # tenacity in this client is the only retry layer: litellm's own retries, and the
+            # openai SDK's underneath it, would multiply attempts and hide Retry-After waits.
+            "num_retries": 0,
+            "max_retries": 0,
+            # One GenerateConfig serves every provider; parameters a provider lacks are dropped.
+            "drop_params": True,
+        }
+        if cfg.timeout is not None:
+            request["timeout"] = cfg.timeout
+        if self.api_base is not None:
+            request["api_base"] = self.api_base
+        if self.api_key is not None:
+            request["api_key"] = self.api_key
+        return request
+
+    async def _with_retries(
+        self, attempt_fn: Callable[[], Awaitable[R]], timeout: float | None, live: Span
+    ) -> R:
+        from tenacity import AsyncRetrying, RetryCallState, stop_after_attempt
+
+        policy = self.retry
+        attempts = 0
+
+        async def attempt() -> R:
+            nonlocal attempts
+            attempts += 1
+            live.set_attribute("agentloop.attempts", attempts)
+            # The slot is held for the attempt only, never while backing off.
+            async with self._limiter():
+                try:
+                    if timeout is None:
+                        return await attempt_fn()
+                    # Also enforced here because in-process providers may ignore litellm's timeout.
+                    with anyio.fail_after(timeout):
+                        return await attempt_fn()
+                except TimeoutError as exc:
+                    raise ModelTimeoutError(
+                        f"{self.model}: no answer within {timeout}s", model=self.model
+                    ) from exc
+                except Exception as exc:
+                    translated = translate_error(exc, self.model)
+                    if translated is exc:
+                        raise
+                    raise translated from exc
+
+        def should_retry(state: RetryCallState) -> bool:
+            error = state.outcome.exception() if state.outcome else None
+            return error is not None and policy.should_retry(state.attempt_number, error)
+
+        def wait(state: RetryCallState) -> float:
+            error = state.outcome.exception() if state.outcome else None
+            assert error is not None
+            return policy.wait_before(state.attempt_number, error)
+
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(policy.max_attempts),
+            retry=should_retry,
+            wait=wait,
+            sleep=anyio.sleep,
+            reraise=True,
+        )
+        return await retrying(attempt)
+
+    def _usage(
+        self, raw: Any, hidden: dict[str, Any], messages: list[Message], texts: list[str]
+    ) -> Usage:
+        """Usage from the response's `usage` block (or counted) and its cost."""
+        litellm = import_litellm()
+        input_tokens = getattr(raw, "prompt_tokens", None)
+        output_tokens = getattr(raw, "completion_tokens", None)
+        # Some OpenAI-compatible servers send no usage: count with litellm's tokenizer instead.
+        if input_tokens is None:
+            input_tokens = litellm.token_counter(
+                model=self.model, messages=[m.model_dump(exclude_none=True) for m in messages]
+            )
+        if output_tokens is None:
+            output_tokens = sum(litellm.token_counter(model=self.model, text=t) for t in texts)
+        return Usage(
+            input_tokens=int(input_tokens),
+            output_tokens=int(output_tokens),
+            cost_usd=self._cost(hidden, int(input_tokens), int(output_tokens)),
+        )
+
+    def _cost(self, hidden: dict[str, Any], input_tokens: int, output_tokens: int) -> float:
+        if self.provider in OFFLINE_PROVIDERS:
+            return 0.0
+        litellm = import_litellm()
+        cost = hidden.get("response_cost")
+        if cost is not None:
+            return float(cost)
+        try:
+            prompt_cost, completion_cost = litellm.cost_per_token(
+                model=self.model, prompt_tokens=input_tokens, completion_tokens=output_tokens
+            )
+        except Exception:  # a model missing from litellm's cost map costs what we can tell: 0
+            return 0.0
+        return float(prompt_cost + completion_cost)
+
+    # -- tracing ---------------------------------------------------------------------------
+
+    def _open_span(self, live: Span, messages: list[Message], cfg: GenerateConfig) -> None:
+        live.set_attributes(
+            {
+                "gen_ai.operation.name": "chat",
+                "gen_ai.request.model": self.model,
+                "gen_ai.request.temperature": cfg.temperature,
+                "gen_ai.request.max_tokens": cfg.max_tokens,
+                "gen_ai.input.messages": [{"role": m.role, "content": m.content} for m in messages],
+                "agentloop.cache_hit": False,
+                "agentloop.attempts": 0,
+            }
+        )
+
+    def _close_span(self, live: Span, completion: Completion, attempts: int) -> None:
+        live.set_attributes(
+            {
+                "gen_ai.usage.input_tokens": completion.usage.input_tokens,
+                "gen_ai.usage.output_tokens": completion.usage.output_tokens,
+                "gen_ai.output.messages": list(completion.texts),
+                "gen_ai.response.finish_reasons": list(completion.finish_reasons),
+                "agentloop.cost_usd": completion.usage.cost_usd,
+                "agentloop.cache_hit": completion.cached,
+                "agentloop.latency_s": completion.latency_s,
+                "agentloop.attempts": attempts,
+            }
+        )
+
+    # -- cache -----------------------------------------------------------------------------
+
+    def _keys(self, messages: list[Message], cfg: GenerateConfig, n: int) -> list[str]:
+        params = cfg.request_params()
+        return [
+            request_key(
+                model=self.model, messages=messages, params=params, sample=i, api_base=self.api_base
+            )
+            for i in range(n)
+        ]
+
+    async def _replay(self, keys: list[str], started: float) -> Completion | None:
+        if self.cache is None:
+            return None
+        found = await self.cache.aget_many(keys)
+        if any(s is None for s in found):
+            return None
+        samples = [s for s in found if s is not None]
+        usage = sum((s.usage for s in samples), Usage())
+        if self.budget is not None:
+            # A replay charges what the original call spent, so that a run whose control flow
+            # depends on its budget stops at the same step and replays exactly (a replay that
+            # charged nothing would run past the original's end and make fresh model calls).
+            self.budget.charge(usage)
+        return Completion(
+            model=self.model,
+            texts=[s.text for s in samples],
+            finish_reasons=[s.finish_reason for s in samples],
+            usage=usage,
+            cached=True,
+            latency_s=time.monotonic() - started,
+        )
+
+    async def _store(self, keys: list[str], completion: Completion) -> None:
+        if self.cache is None:
+            return
+        # The call's usage is stored with sample 0 only, so a replay of the same n sums to it.
+        items = [
+            (
+                key,
+                CachedSample(
+                    text=text,
+                    finish_reason=reason,
+                    usage=completion.usage if i == 0 else Usage(),
+                ),
+            )
+            for i, (key, text, reason) in enumerate(
+                zip(keys, completion.texts, completion.finish_reasons, strict=True)
+            )
+        ]
+        await self.cache.aput_many(self.model, items)
+
+    # -- public API ------------------------------------------------------------------------
+
+    async def complete(
+        self,
+        messages: Sequence[Message] | str,
+        *,
+        config: GenerateConfig | None = None,
+        n: int = 1,
+    ) -> Completion:
+        """One call to the model, `n` samples; `texts` has n entries."""
+        if n < 1:
+            raise ConfigError(f"n must be at least 1, got {n}")
+        msgs = _as_messages(messages)
+        cfg = self.config.merge(config)
+        if self.budget is not None:
+            self.budget.check()
+        litellm = import_litellm()  # before the clock starts: the first import takes seconds
+        with span(f"chat {self.model}", kind=SpanKind.CHAT) as live:
+            self._open_span(live, msgs, cfg)
+            started = time.monotonic()
+            keys = self._keys(msgs, cfg, n)
+            replayed = await self._replay(keys, started)
+            if replayed is not None:
+                self._close_span(live, replayed, attempts=0)
+                return replayed
+            check_network_allowed(self.model, self.api_base)
+            request = self._request(msgs, cfg, **({"n": n} if n > 1 else {}))
+
+            async def call() -> Any:
+                return await litellm.acompletion(**request)
+
+            response = await self._with_retries(call, cfg.timeout, live)
+            choices = list(response.choices)[:n]
+            texts = [c.message.content or "" for c in choices]
+            hidden = getattr(response, "_hidden_params", None) or {}
+            usage = self._usage(getattr(response, "usage", None), hidden, msgs, texts)
+            if self.budget is not None:
+                self.budget.charge(usage)
+            completion = Completion(
+                model=self.model,
+                texts=texts,
+                finish_reasons=[c.finish_reason for c in choices],
+                usage=usage,
+                latency_s=time.monotonic() - started,
+            )
+            await self._store(keys, completion)
+            self._close_span(live, completion, int(live.attributes["agentloop.attempts"]))
+            return completion
+
+    async def stream(
+        self, messages: Sequence[Message] | str, *, config: GenerateConfig | None = None
+    ) -> AsyncIterator[str]:
+        """Text deltas of one answer as they arrive; usage is charged and traced at the end.
+
+        Only opening the stream is retried: once text has been yielded, a failure surfaces.
+        """
+        msgs = _as_messages(messages)
+        cfg = self.config.merge(config)
+        if self.budget is not None:
+            self.budget.check()
+        litellm = import_litellm()
+        with span(f"chat {self.model}", kind=SpanKind.CHAT) as live:
+            self._open_span(live, msgs, cfg)
+            live.set_attribute("agentloop.stream", True)
+            started = time.monotonic()
+            keys = self._keys(msgs, cfg, 1)
+            replayed = await self._replay(keys, started)
+            if replayed is not None:
+                self._close_span(live, replayed, attempts=0)
+                yield replayed.text
+                return
+            check_network_allowed(self.model, self.api_base)
+            request = self._request(msgs, cfg, stream=True, stream_options={"include_usage": True})
+
+            async def open_stream() -> Any:
+                return await litellm.acompletion(**request)
+
+            stream = await self._with_retries(open_stream, cfg.timeout, live)
+            pieces: list[str] = []
+            finish_reason: str | None = None
+            raw_usage: Any = None
+            try:
+                async for chunk in stream:
+                    if getattr(chunk, "usage", None) is not None:
+                        raw_usage = chunk.usage
+                    if not chunk.choices:
+                        continue
+                    choice = chunk.choices[0]
+                    finish_reason = choice.finish_reason or finish_reason
+                    delta = choice.delta.content
+                    if delta:
+                        pieces.append(delta)
+                        yield delta
+            except Exception as exc:
+                translated = translate_error(exc, self.model)
+                if translated is exc:
+                    raise
+                raise translated from exc
+            text = "".join(pieces)
+            usage = self._usage(raw_usage, {}, msgs, [text])
+            if self.budget is not None:
+                self.budget.charge(usage)
+            completion = Completion(
+                model=self.model,
+                texts=[text],
+                finish_reasons=[finish_reason],
+                usage=usage,
+                latency_s=time.monotonic() - started,
+            )
+            await self._store(keys, completion)
+            self._close_span(live, completion, int(live.attributes["agentloop.attempts"]))
+
+    async def structured(
+        self,
+        messages: Sequence[Message] | str,
+        output_type: type[T],
+        *,
+        max_reasks: int = 2,
+        config: GenerateConfig | None = None,
+    ) -> T:
+        """An answer parsed and validated as `output_type` (a pydantic model or any type
+        pydantic validates), re-asking with the validation error up to `max_reasks` times.
+
+        The schema goes in the prompt, so models with no JSON mode work too (JSON is read out of
+        prose and code fences); where litellm says the model supports response schemas, the
+        schema is also sent as `response_format`.
+        """
+        if max_reasks < 0:
+            raise ConfigError(f"max_reasks must be 0 or more, got {max_reasks}")
+        adapter: TypeAdapter[T] = TypeAdapter(output_type)
+        schema = adapter.json_schema()
+        msgs = _as_messages(messages)
+        instruction = SCHEMA_PROMPT.format(schema=json.dumps(schema, ensure_ascii=False))
+        if msgs[-1].role == "user":
+            last = msgs[-1]
+            msgs[-1] = last.model_copy(update={"content": f"{last.content}\n\n{instruction}"})
+        else:
+            msgs.append(user(instruction))
+        cfg = self.config.merge(config)
+        if self._supports_response_schema():
+            name = getattr(output_type, "__name__", "output")
+            response_format = {
+                "type": "json_schema",
+                "json_schema": {"name": name, "schema": schema},
+            }
+            cfg = cfg.merge(GenerateConfig(extra={"response_format": response_format}))
+        type_name = getattr(output_type, "__name__", str(output_type))
+        with span(f"structured {type_name}", kind=SpanKind.INTERNAL) as live:
+            last_output = error = ""
+            for attempt in range(1, max_reasks + 2):
+                live.set_attribute("agentloop.attempts", attempt)
+                completion = await self.complete(msgs, config=cfg)
+                last_output = completion.text
+                try:
+                    return parse_structured(last_output, adapter)
+                except ValueError as exc:
+                    error = str(exc)
+                msgs = [*msgs, assistant(last_output), user(REASK_PROMPT.format(error=error))]
+            raise StructuredOutputError(
+                f"{self.model} gave no valid {type_name} in {max_reasks + 1} attempts; "
+                f"last error: {error}",
+                model=self.model,
+                last_output=last_output,
+                attempts=max_reasks + 1,
+            )
+
+    def _supports_response_schema(self) -> bool:
+        if self.provider in OFFLINE_PROVIDERS:
+            return False
+        litellm = import_litellm()
+        try:
+            return bool(litellm.supports_response_schema(model=self.model))
+        except Exception:  # unknown to litellm's model map: assume no JSON mode
+            return False
+
+    # -- sync wrappers for scripts ---------------------------------------------------------
+
+    def complete_sync(
+        self,
+        messages: Sequence[Message] | str,
+        *,
+        config: GenerateConfig | None = None,
+        n: int = 1,
+    ) -> Completion:
+        """`complete` for scripts, in a fresh event loop; not for use inside async code."""
+        _no_running_loop("complete")
+        return anyio.run(functools.partial(self.complete, messages, config=config, n=n))
+
+    def structured_sync(
+        self,
+        messages: Sequence[Message] | str,
+        output_type: type[T],
+        *,
+        max_reasks: int = 2,
+        config: GenerateConfig | None = None,
+    ) -> T:
+        """`structured` for scripts, in a fresh event loop; not for use inside async code."""
+        _no_running_loop("structured")
+        return anyio.run(
+            functools.partial(
+                self.structured, messages, output_type, max_reasks=max_reasks, config=config
+            )
+        )
+
+    def __repr__(self) -> str:
+        return f"ModelClient({self.model!r}, max_concurrency={self.max_concurrency})"
