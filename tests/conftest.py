@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -16,3 +18,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def bwrap_available() -> bool:
     return shutil.which("bwrap") is not None
+
+
+@pytest.fixture(autouse=True)
+def _trace_store_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    # Spans opened by any test go to a throwaway store, never to ./.agentloop/traces.db.
+    from agentloop.tracing import configure_tracing, disable_tracing
+
+    path = tmp_path_factory.mktemp("traces") / "traces.db"
+    configure_tracing(path=path)
+    yield path
+    disable_tracing()

@@ -1,0 +1,114 @@
+"""`agentloop traces ls/show/export/import` on a real store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from agentloop.cli import _traces
+from agentloop.errors import TraceStoreError
+from agentloop.tracing import SpanKind, TraceStore, flush_traces, span
+
+
+@pytest.fixture
+def cli() -> typer.Typer:
+    app = typer.Typer()
+
+    @app.callback()
+    def _root() -> None:
+        pass
+
+    _traces.register(app)
+    return app
+
+
+def _invoke(cli: typer.Typer, *args: str) -> str:
+    result = CliRunner().invoke(cli, list(args), env={"COLUMNS": "200"})
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture
+def recorded(store: TraceStore) -> str:
+    with span("self_refine", kind=SpanKind.WORKFLOW, attributes={
+        "agentloop.outcome": "solved", "agentloop.tags": ["demo"],
+    }) as run:
+        with span("actor", kind=SpanKind.NODE):
+            with span("chat", kind=SpanKind.CHAT, attributes={
+                "gen_ai.request.model": "local/smollm2-135m",
+                "gen_ai.usage.input_tokens": 1200, "gen_ai.usage.output_tokens": 34,
+                "agentloop.cost_usd": 0.0,
+            }) as chat:
+                pass
+        with span("verify", kind=SpanKind.VERIFY) as verify:
+            verify.add_evaluation("verifier", label="fail", score=0.0,
+                                  explanation="test_add failed: expected 4")
+    chat.add_evaluation("user", label="thumbs_down", explanation="too long")
+    with span("other run", kind=SpanKind.WORKFLOW, attributes={"agentloop.outcome": "failed"}):
+        pass
+    flush_traces()
+    return run.trace_id
+
+
+def test_ls_lists_runs_with_model_tokens_and_outcome(
+    cli: typer.Typer, store: TraceStore, recorded: str
+) -> None:
+    out = _invoke(cli, "traces", "ls", "--store", str(store.path))
+    assert recorded[:12] in out
+    assert "local/smollm2-135m" in out and "1,234" in out and "solved" in out
+    assert "other run" in out
+    filtered = _invoke(cli, "traces", "ls", "--store", str(store.path), "--outcome", "failed")
+    assert "other run" in filtered and recorded[:12] not in filtered
+    recent = _invoke(cli, "traces", "ls", "--store", str(store.path), "--since", "1h",
+                     "--tag", "demo")
+    assert recorded[:12] in recent and "other run" not in recent
+    from_env = CliRunner().invoke(cli, ["traces", "ls"], env={
+        "AGENTLOOP_TRACES": str(store.path), "COLUMNS": "200",
+    })
+    assert recorded[:12] in from_env.output
+
+
+def test_show_draws_the_tree_with_verdicts_and_feedback_inline(
+    cli: typer.Typer, store: TraceStore, recorded: str
+) -> None:
+    out = _invoke(cli, "traces", "show", recorded[:6], "--store", str(store.path))
+    lines = out.splitlines()
+    assert recorded in lines[0]
+    order = [next(i for i, line in enumerate(lines) if text in line) for text in (
+        "self_refine", "actor", "local/smollm2-135m", "thumbs_down", "verify",
+        "test_add failed",
+    )]
+    assert order == sorted(order)
+    assert "too long" in out and "tokens 1200→34" in out
+
+
+def test_export_then_import_round_trips_through_files(
+    cli: typer.Typer, store: TraceStore, recorded: str, tmp_path: Path
+) -> None:
+    one = tmp_path / "one.jsonl"
+    _invoke(cli, "traces", "export", recorded[:8], "-o", str(one), "--store", str(store.path))
+    spans = [json.loads(line) for line in one.read_text().splitlines()]
+    assert {s["trace_id"] for s in spans} == {recorded} and len(spans) == 4
+
+    everything = _invoke(cli, "traces", "export", "--all", "--store", str(store.path))
+    assert len(everything.splitlines()) == 5
+
+    copy = tmp_path / "copy.db"
+    _invoke(cli, "traces", "import", str(one), "--store", str(copy))
+    again = _invoke(cli, "traces", "export", "--all", "--store", str(copy))
+    assert again == one.read_text()
+
+
+def test_reading_a_missing_store_or_run_says_what_to_do(
+    cli: typer.Typer, store: TraceStore, recorded: str, tmp_path: Path
+) -> None:
+    with pytest.raises(TraceStoreError, match="no trace store at .*pass --store"):
+        _invoke(cli, "traces", "ls", "--store", str(tmp_path / "absent.db"))
+    with pytest.raises(TraceStoreError, match="no run 'ffffffffff'"):
+        _invoke(cli, "traces", "show", "ffffffffff", "--store", str(store.path))
