@@ -1,0 +1,244 @@
+"""`LocalSandbox`: bubblewrap namespaces + rlimits around a warm Python fork server."""
+
+from __future__ import annotations
+
+import base64
+import os
+import sys
+import warnings
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any, Literal, Self
+
+import anyio
+import anyio.to_thread
+
+from agentloop.errors import SandboxError
+from agentloop.sandbox._protocol import ExecResult, SandboxLimits, StopReason
+from agentloop.sandbox._runners import (
+    RunnerConfig,
+    RunnerProcess,
+    acquire_runner,
+    release_runner,
+    require_bwrap,
+)
+
+__all__ = ["DEFAULT_PRELOAD", "LocalSandbox", "sandbox_env"]
+
+DEFAULT_PRELOAD = (
+    "ast", "bisect", "collections", "copy", "dataclasses", "decimal", "fractions", "functools",
+    "hashlib", "heapq", "io", "itertools", "json", "linecache", "math", "operator", "random", "re",
+    "statistics", "string", "traceback", "typing",
+)
+"""Modules the warm interpreter imports once, so that each run finds them already loaded."""
+
+_WATCHDOG_GRACE_S = 5.0
+_MAX_READ_BYTES = 64 * 1024 * 1024
+
+
+def sandbox_env(work_dir: str, python: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The whole environment a command sees: an allowlist, never the host's variables."""
+    env = {
+        "PATH": f"{os.path.dirname(python)}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": work_dir,
+        "TMPDIR": "/tmp",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONIOENCODING": "utf-8",
+    }
+    env.update(extra or {})
+    return env
+
+
+class LocalSandbox:
+    """Runs code on this machine inside bubblewrap: one instance is one episode.
+
+    Each command runs in new user, pid, net, ipc and uts namespaces as an unprivileged user,
+    sees the filesystem read-only except a private size-limited tmpfs (`/work`, `/tmp`), sees
+    only the Python installation and system libraries (no home, no project, no /etc secrets),
+    and runs under rlimits; on timeout its whole process tree dies. Python runs in a warm
+    interpreter forked per command, so a run costs milliseconds, not an interpreter start.
+
+    `isolation="none"` runs without bubblewrap (rlimits and a process group only): it is not a
+    security boundary and warns so.
+    """
+
+    def __init__(
+        self,
+        *,
+        limits: SandboxLimits | None = None,
+        isolation: Literal["bwrap", "none"] = "bwrap",
+        python: str | None = None,
+        env: Mapping[str, str] | None = None,
+        pool_size: int = 2,
+        preload: tuple[str, ...] = DEFAULT_PRELOAD,
+        ro_binds: tuple[str, ...] = (),
+    ) -> None:
+        """
+        Args:
+            limits: per-command resource limits (`disk_bytes` sizes the episode's tmpfs).
+            isolation: "bwrap" (default), or "none" to run unisolated on explicit request.
+            python: the interpreter to run; its installation is bound read-only.
+            env: extra variables for every command, on top of the minimal allowlist.
+            pool_size: how many warm runners to keep ready for new episodes.
+            preload: modules the warm interpreter imports ahead of time.
+            ro_binds: extra host paths to make visible read-only (bwrap only).
+        """
+        if isolation == "bwrap":
+            require_bwrap()
+        elif isolation == "none":
+            warnings.warn(
+                "LocalSandbox(isolation='none') runs code without isolation: it is NOT a security "
+                "boundary (only rlimits and a process group); use it only for trusted code",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        else:
+            raise ValueError(f"isolation must be 'bwrap' or 'none', not {isolation!r}")
+        self.limits = limits or SandboxLimits()
+        self._python = python or sys.executable
+        self._config = RunnerConfig(
+            isolation=isolation,
+            python=self._python,
+            disk_bytes=self.limits.disk_bytes,
+            preload=tuple(preload),
+            ro_binds=tuple(ro_binds),
+        )
+        self._extra_env = dict(env or {})
+        self._pool_size = pool_size
+        self._runner: RunnerProcess | None = None
+        self._lock = anyio.Lock()
+        self._closed = False
+
+    @property
+    def work_dir(self) -> str:
+        if self._runner is not None:
+            return self._runner.work_dir
+        return "/work" if self._config.isolation == "bwrap" else "<unstarted>"
+
+    async def __aenter__(self) -> Self:
+        await self._ensure_runner()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """End the episode: its files and processes are gone, the runner goes back to the pool."""
+        self._closed = True
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await anyio.to_thread.run_sync(release_runner, runner)
+
+    async def _ensure_runner(self) -> RunnerProcess:
+        if self._closed:
+            raise SandboxError("this sandbox episode has ended; create a new LocalSandbox")
+        if self._runner is None:
+            self._runner = await anyio.to_thread.run_sync(
+                lambda: acquire_runner(self._config, pool_size=self._pool_size)
+            )
+        return self._runner
+
+    async def _request(self, message: dict[str, Any], *, timeout: float) -> dict[str, Any]:
+        async with self._lock:
+            runner = await self._ensure_runner()
+
+            def call() -> dict[str, Any]:
+                with runner.lock:
+                    return runner.request(message, timeout=timeout)
+
+            try:
+                reply = await anyio.to_thread.run_sync(call)
+            except SandboxError:
+                self._runner = None
+                raise
+        if not reply.get("ok"):
+            raise SandboxError(f"sandbox: {reply.get('error', 'unknown error')}")
+        return reply
+
+    def _command(
+        self,
+        op: str,
+        *,
+        input: bytes | str | None,
+        cwd: str | None,
+        env: Mapping[str, str] | None,
+        timeout: float | None,
+    ) -> dict[str, Any]:
+        wall = timeout if timeout is not None else self.limits.wall_time_s
+        work_dir = self.work_dir
+        data = input.encode() if isinstance(input, str) else input
+        return {
+            "op": op,
+            "cwd": os.path.join(work_dir, cwd) if cwd else work_dir,
+            "env": sandbox_env(work_dir, self._python, {**self._extra_env, **(env or {})}),
+            "timeout": wall,
+            "stdin": base64.b64encode(data).decode() if data else None,
+            "limits": self.limits.model_dump(),
+        }
+
+    async def _run(self, message: dict[str, Any]) -> ExecResult:
+        try:
+            reply = await self._request(message, timeout=message["timeout"] + _WATCHDOG_GRACE_S)
+        except SandboxError as exc:
+            if "did not answer in time" not in str(exc):
+                raise
+            # The host watchdog fired: the runner was killed with everything in it.
+            return ExecResult(
+                exit_code=-9, signal=9, stop_reason=StopReason.TIMEOUT,
+                duration_s=message["timeout"] + _WATCHDOG_GRACE_S,
+            )
+        return ExecResult(
+            exit_code=reply["exit_code"],
+            signal=reply["signal"],
+            stdout=base64.b64decode(reply["stdout"]).decode(errors="replace"),
+            stderr=base64.b64decode(reply["stderr"]).decode(errors="replace"),
+            stdout_truncated=reply["stdout_truncated"],
+            stderr_truncated=reply["stderr_truncated"],
+            duration_s=reply["duration_s"],
+            stop_reason=StopReason(reply["stop_reason"]),
+        )
+
+    async def exec(
+        self,
+        cmd: list[str] | str,
+        *,
+        input: bytes | str | None = None,
+        cwd: str | None = None,
+        env: dict[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> ExecResult:
+        await self._ensure_runner()
+        argv = ["/bin/sh", "-c", cmd] if isinstance(cmd, str) else list(cmd)
+        if not argv:
+            raise ValueError("exec needs a command")
+        message = self._command("exec", input=input, cwd=cwd, env=env, timeout=timeout)
+        message["argv"] = argv
+        return await self._run(message)
+
+    async def run_python(
+        self, source: str, *, input: bytes | str | None = None, timeout: float | None = None
+    ) -> ExecResult:
+        await self._ensure_runner()
+        message = self._command("python", input=input, cwd=None, env=None, timeout=timeout)
+        message["source"] = source
+        message["filename"] = "<sandbox>"
+        return await self._run(message)
+
+    async def write_file(self, path: str, content: bytes | str) -> None:
+        data = content.encode() if isinstance(content, str) else content
+        await self._request(
+            {"op": "write", "path": path, "data": base64.b64encode(data).decode()}, timeout=30.0
+        )
+
+    async def read_file(self, path: str) -> bytes:
+        reply = await self._request(
+            {"op": "read", "path": path, "max_bytes": _MAX_READ_BYTES}, timeout=30.0
+        )
+        return base64.b64decode(reply["data"])

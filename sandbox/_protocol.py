@@ -1,0 +1,123 @@
+"""The `Sandbox` protocol: run commands and files in isolation, with limits, and say why a run stopped."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from types import TracebackType
+from typing import Protocol, Self, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["ExecResult", "Sandbox", "SandboxLimits", "StopReason"]
+
+_MIB = 1024 * 1024
+
+
+class StopReason(StrEnum):
+    """Why a command stopped; `NONE` when it ended by itself."""
+
+    NONE = "none"
+    TIMEOUT = "timeout"
+    """Wall time or CPU time ran out; the whole process tree was killed."""
+    MEMORY = "memory"
+    """The memory limit was hit (an allocation failed or the process was killed for memory)."""
+    OUTPUT_LIMIT = "output_limit"
+    """Stdout plus stderr passed `SandboxLimits.output_bytes`; the tree was killed."""
+    SIGNAL = "signal"
+    """A signal ended it that the sandbox did not send (a crash such as SIGSEGV)."""
+
+
+class SandboxLimits(BaseModel):
+    """Resource limits for one command run in a sandbox."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    wall_time_s: float = Field(default=10.0, gt=0)
+    """Wall-clock seconds before the whole process tree is killed."""
+    cpu_time_s: int = Field(default=10, gt=0)
+    """CPU seconds per process (RLIMIT_CPU)."""
+    memory_bytes: int = Field(default=1024 * _MIB, gt=0)
+    """Address space per process (RLIMIT_AS; Docker: memory and memory+swap of the container)."""
+    processes: int = Field(default=64, gt=0)
+    """Processes and threads the command may have at once (RLIMIT_NPROC; Docker: pids limit)."""
+    file_size_bytes: int = Field(default=16 * _MIB, gt=0)
+    """Largest file a process may write (RLIMIT_FSIZE)."""
+    disk_bytes: int = Field(default=64 * _MIB, gt=0)
+    """Size of the private writable work dir and /tmp together (a tmpfs)."""
+    output_bytes: int = Field(default=1 * _MIB, gt=0)
+    """Stdout and stderr kept, each; past it the command is killed and the output marked truncated."""
+    open_files: int = Field(default=256, gt=0)
+    """Open file descriptors per process (RLIMIT_NOFILE)."""
+
+
+class ExecResult(BaseModel):
+    """What one command did: its exit, its (capped) output and why it stopped."""
+
+    model_config = ConfigDict(frozen=True)
+
+    exit_code: int
+    """The process's exit status; -N when it was killed by signal N."""
+    stdout: str = ""
+    stderr: str = ""
+    stdout_truncated: bool = False
+    stderr_truncated: bool = False
+    duration_s: float = 0.0
+    stop_reason: StopReason = StopReason.NONE
+    signal: int | None = None
+    """The signal that ended the process, if any."""
+
+    @property
+    def ok(self) -> bool:
+        """Exited with status 0 by itself."""
+        return self.exit_code == 0 and self.stop_reason is StopReason.NONE
+
+
+@runtime_checkable
+class Sandbox(Protocol):
+    """An isolated place to run untrusted code; one instance is one episode.
+
+    Files written in an episode stay in its work dir until the episode ends; nothing survives
+    into the next episode. Use it as an async context manager.
+    """
+
+    limits: SandboxLimits
+
+    @property
+    def work_dir(self) -> str:
+        """The writable working directory inside the sandbox (the default `cwd`)."""
+        ...
+
+    async def exec(
+        self,
+        cmd: list[str] | str,
+        *,
+        input: bytes | str | None = None,
+        cwd: str | None = None,
+        env: dict[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> ExecResult:
+        """Run `cmd` (an argv list, or a string for `/bin/sh -c`) inside the sandbox."""
+        ...
+
+    async def run_python(
+        self, source: str, *, input: bytes | str | None = None, timeout: float | None = None
+    ) -> ExecResult:
+        """Run Python source as `__main__` in the sandbox's interpreter (a warm one where possible)."""
+        ...
+
+    async def write_file(self, path: str, content: bytes | str) -> None:
+        """Write a file; a relative path is inside the work dir."""
+        ...
+
+    async def read_file(self, path: str) -> bytes:
+        """Read a file; a relative path is inside the work dir."""
+        ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
