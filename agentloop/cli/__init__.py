@@ -28,6 +28,7 @@ app = typer.Typer(
 _COMMAND_MODULES = [
     "agentloop.cli._models",
     "agentloop.cli._traces",
+    "agentloop.cli._memory",
 ]
 
 _err = Console(stderr=True)
@@ -60,7 +61,7 @@ def main() -> None:
     try:
         app()
     except AgentloopError as exc:
-        _err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        _err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(1)
     except KeyboardInterrupt:
         _err.print("interrupted")
