@@ -173,3 +173,17 @@ def test_first_root_span_opens_the_default_store_in_the_working_directory(
     assert out.strip() == str(db)
     # The atexit flush wrote the span before the process ended.
     assert [run.name for run in query_runs(TraceStore(db))] == ["lazy run"]
+
+
+def test_records_built_on_the_hot_path_equal_validated_ones() -> None:
+    sink = ListSink()
+    add_sink(sink)
+    try:
+        with span("chat", kind=SpanKind.CHAT, attributes={"gen_ai.request.model": "m"}) as live:
+            live.add_evaluation("judge", score=0.5)
+    finally:
+        remove_sink(sink)
+    [record] = sink.records
+    assert record == SpanRecord.model_validate(record.model_dump())
+    assert record.model_copy(update={"name": "renamed"}).name == "renamed"
+    assert len(live.span_id) == 16 and len(live.trace_id) == 32
