@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import functools
-import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
@@ -13,17 +12,16 @@ from typing import Any, TypeVar
 
 import anyio
 from anyio.lowlevel import RunVar
-from pydantic import TypeAdapter
 
 from agentloop._budget import Budget
-from agentloop._messages import Completion, Message, Usage, assistant, user
-from agentloop.errors import ConfigError, ModelTimeoutError, StructuredOutputError
+from agentloop._messages import Completion, Message, Usage, user
+from agentloop.errors import ConfigError, ModelTimeoutError
 from agentloop.model._cache import CachedSample, ResponseCache, request_key
 from agentloop.model._config import GenerateConfig
 from agentloop.model._guard import OFFLINE_PROVIDERS, check_network_allowed
 from agentloop.model._litellm import import_litellm, translate_error
 from agentloop.model._retry import RetryPolicy
-from agentloop.model._structured import REASK_PROMPT, SCHEMA_PROMPT, parse_structured
+from agentloop.model._structured import ask_structured
 from agentloop.tracing import Span, SpanKind, span
 
 __all__ = ["DEFAULT_MODEL", "ModelClient"]
@@ -150,10 +148,16 @@ class ModelClient:
             live.set_attribute("agentloop.attempts", attempts)
             # The slot is held for the attempt only, never while backing off.
             async with self._limiter():
+                # Checked again once a slot is free: other calls may have spent the budget
+                # while this one waited, and a retry is another call.
+                if self.budget is not None:
+                    self.budget.check()
                 try:
-                    if timeout is None:
+                    if timeout is None or self.provider not in OFFLINE_PROVIDERS:
+                        # Remote calls time out in litellm's HTTP client, which counts only the
+                        # wait for the server (not litellm's own first-call set-up).
                         return await attempt_fn()
-                    # Also enforced here because in-process providers may ignore litellm's timeout.
+                    # In-process providers may ignore litellm's timeout: enforce it here.
                     with anyio.fail_after(timeout):
                         return await attempt_fn()
                 except TimeoutError as exc:
@@ -427,44 +431,15 @@ class ModelClient:
         prose and code fences); where litellm says the model supports response schemas, the
         schema is also sent as `response_format`.
         """
-        if max_reasks < 0:
-            raise ConfigError(f"max_reasks must be 0 or more, got {max_reasks}")
-        adapter: TypeAdapter[T] = TypeAdapter(output_type)
-        schema = adapter.json_schema()
-        msgs = _as_messages(messages)
-        instruction = SCHEMA_PROMPT.format(schema=json.dumps(schema, ensure_ascii=False))
-        if msgs[-1].role == "user":
-            last = msgs[-1]
-            msgs[-1] = last.model_copy(update={"content": f"{last.content}\n\n{instruction}"})
-        else:
-            msgs.append(user(instruction))
-        cfg = self.config.merge(config)
-        if self._supports_response_schema():
-            name = getattr(output_type, "__name__", "output")
-            response_format = {
-                "type": "json_schema",
-                "json_schema": {"name": name, "schema": schema},
-            }
-            cfg = cfg.merge(GenerateConfig(extra={"response_format": response_format}))
-        type_name = getattr(output_type, "__name__", str(output_type))
-        with span(f"structured {type_name}", kind=SpanKind.INTERNAL) as live:
-            last_output = error = ""
-            for attempt in range(1, max_reasks + 2):
-                live.set_attribute("agentloop.attempts", attempt)
-                completion = await self.complete(msgs, config=cfg)
-                last_output = completion.text
-                try:
-                    return parse_structured(last_output, adapter)
-                except ValueError as exc:
-                    error = str(exc)
-                msgs = [*msgs, assistant(last_output), user(REASK_PROMPT.format(error=error))]
-            raise StructuredOutputError(
-                f"{self.model} gave no valid {type_name} in {max_reasks + 1} attempts; "
-                f"last error: {error}",
-                model=self.model,
-                last_output=last_output,
-                attempts=max_reasks + 1,
-            )
+        return await ask_structured(
+            lambda msgs, cfg: self.complete(msgs, config=cfg),
+            _as_messages(messages),
+            output_type,
+            model=self.model,
+            max_reasks=max_reasks,
+            config=config,
+            json_mode=self._supports_response_schema(),
+        )
 
     def _supports_response_schema(self) -> bool:
         if self.provider in OFFLINE_PROVIDERS:
