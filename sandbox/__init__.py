@@ -2,5 +2,17 @@
 
 from agentloop.sandbox._local import LocalSandbox
 from agentloop.sandbox._protocol import ExecResult, Sandbox, SandboxLimits, StopReason
+from agentloop.sandbox._tests import TestPlan, TestStep, plan_tests
+from agentloop.sandbox._verifier import PythonTestVerifier
 
-__all__ = ["ExecResult", "LocalSandbox", "Sandbox", "SandboxLimits", "StopReason"]
+__all__ = [
+    "ExecResult",
+    "LocalSandbox",
+    "PythonTestVerifier",
+    "Sandbox",
+    "SandboxLimits",
+    "StopReason",
+    "TestPlan",
+    "TestStep",
+    "plan_tests",
+]
