@@ -36,7 +36,12 @@ from agentloop._budget import Budget
 from agentloop.errors import BudgetExhausted
 from benchmarks._humaneval_code import EXTRACTOR, candidate_program
 from benchmarks._humaneval_scoring import SCORERS, Scorer, make_scorer
-from benchmarks._humaneval_strategies import STRATEGIES, StrategyContext, StrategyResult
+from benchmarks._humaneval_strategies import (
+    DEFAULT_TEMPERATURE,
+    STRATEGIES,
+    StrategyContext,
+    StrategyResult,
+)
 from benchmarks._humaneval_tasks import (
     HiddenCheck,
     VisibleProblem,
@@ -102,6 +107,9 @@ async def run_problem(
         seed=args.seed,
         max_tokens=args.max_tokens,
         n=args.n,
+        rounds=args.rounds,
+        temperature=args.temperature,
+        graph_options=args.graph_options,
     )
     start = time.monotonic()
     error: str | None = None
@@ -175,6 +183,9 @@ async def run(args: argparse.Namespace) -> Path:
         "budget": {"tokens_per_problem": args.budget_tokens},
         "max_tokens_per_call": args.max_tokens,
         "n": args.n,
+        "rounds": args.rounds,
+        "temperature": args.temperature,
+        "graph_options": args.graph_options,
         "threads": args.threads,
         "scorer": scorer.name,
         "extractor": EXTRACTOR,
@@ -211,13 +222,40 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--budget-tokens", type=int, default=None, help="per problem")
     parser.add_argument("--max-tokens", type=int, default=512, help="per model call")
-    parser.add_argument("--n", type=int, default=4, help="candidates (best_of_n) / children (lats)")
+    parser.add_argument("--n", type=int, default=4, help="candidates (best_of_n)")
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="most rounds (self_refine, reflexion)"
+    )
+    parser.add_argument(
+        "--temperature", type=float, default=None, help="default: 0 (greedy), 0.8 for sampling"
+    )
+    parser.add_argument(
+        "--graph-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="passed to the graph builder (VALUE parsed as JSON when it can be), repeatable",
+    )
     parser.add_argument("--threads", type=int, default=2, help="llama.cpp threads (local models)")
     parser.add_argument("--scorer", choices=SCORERS, default="sandbox")
     parser.add_argument("--dataset", type=Path, default=None, help="HumanEval.jsonl(.gz)")
     parser.add_argument("--out-dir", type=Path, default=RESULTS_DIR)
     parser.add_argument("--plot", action="store_true", help="redraw the pass@1-vs-tokens plot")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.temperature is None:
+        args.temperature = DEFAULT_TEMPERATURE[args.strategy]
+    args.graph_options = dict(_option(o) for o in args.graph_option)
+    return args
+
+
+def _option(text: str) -> tuple[str, Any]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise SystemExit(f"--graph-option wants KEY=VALUE, got {text!r}")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
 
 
 def main(argv: list[str] | None = None) -> int:

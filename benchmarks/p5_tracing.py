@@ -41,15 +41,21 @@ RESULTS = Path(__file__).parent / "results"
 
 
 async def scripted_run(client: ModelClient, steps: int) -> None:
-    with span("bench_run", kind=SpanKind.WORKFLOW, attributes={
-        "agentloop.graph": "p5", "agentloop.tags": ["p5"],
-    }) as run:
+    with span(
+        "bench_run",
+        kind=SpanKind.WORKFLOW,
+        attributes={
+            "agentloop.graph": "p5",
+            "agentloop.tags": ["p5"],
+        },
+    ) as run:
         for step in range(steps):
             with span("actor", kind=SpanKind.NODE):
                 completion = await client.complete(f"step {step}: write the answer")
             with span("verify", kind=SpanKind.VERIFY) as verify:
-                verify.add_evaluation("verifier", score=1.0, label="pass",
-                                      explanation=completion.text[:20])
+                verify.add_evaluation(
+                    "verifier", score=1.0, label="pass", explanation=completion.text[:20]
+                )
         run.set_attribute("agentloop.outcome", "solved")
 
 
@@ -58,19 +64,29 @@ def spans_only(n: int) -> None:
     with span("bench_spans", kind=SpanKind.WORKFLOW):
         for i in range(n):
             with span("actor", kind=SpanKind.NODE), span("chat", kind=SpanKind.CHAT) as chat:
-                chat.set_attributes({
-                    "gen_ai.request.model": "scripted/p5",
-                    "gen_ai.input.messages": [{"role": "user", "content": f"q{i}"}],
-                    "gen_ai.usage.input_tokens": 3, "gen_ai.usage.output_tokens": 2,
-                    "gen_ai.output.messages": ["a"], "agentloop.cost_usd": 0.0,
-                    "agentloop.cache_hit": False, "agentloop.latency_s": 0.0,
-                })
+                chat.set_attributes(
+                    {
+                        "gen_ai.request.model": "scripted/p5",
+                        "gen_ai.input.messages": [{"role": "user", "content": f"q{i}"}],
+                        "gen_ai.usage.input_tokens": 3,
+                        "gen_ai.usage.output_tokens": 2,
+                        "gen_ai.output.messages": ["a"],
+                        "agentloop.cost_usd": 0.0,
+                        "agentloop.cache_hit": False,
+                        "agentloop.latency_s": 0.0,
+                    }
+                )
 
 
 def _git_commit() -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                              check=True, cwd=Path(__file__).parent).stdout.strip()
+        return subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).parent,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
@@ -108,7 +124,7 @@ def main() -> None:
             await timed_run(on)
         times: dict[str, list[float]] = {"on": [], "on_incl_flush": [], "off": []}
         for rep in range(args.reps):
-            for on in ((True, False) if rep % 2 else (False, True)):
+            for on in (True, False) if rep % 2 else (False, True):
                 hot, with_flush = await timed_run(on)
                 if on:
                     times["on"].append(hot)
@@ -122,7 +138,7 @@ def main() -> None:
 
     span_times: dict[str, list[float]] = {"on": [], "off": []}
     for rep in range(args.reps):
-        for on in ((True, False) if rep % 2 else (False, True)):
+        for on in (True, False) if rep % 2 else (False, True):
             set_tracing(on)
             t0 = time.perf_counter()
             spans_only(args.span_pairs)
@@ -157,8 +173,7 @@ def main() -> None:
         "reps": args.reps,
         "steps_per_run": args.steps,
         "spans_per_run": spans_per_run,
-        "run_median_s": {"on": med["on"], "off": med["off"],
-                         "on_incl_flush": med["on_incl_flush"]},
+        "run_median_s": {"on": med["on"], "off": med["off"], "on_incl_flush": med["on_incl_flush"]},
         "ratio_on_off": med["on"] / med["off"],
         "ratio_on_off_incl_flush": med["on_incl_flush"] / med["off"],
         "target_ratio": 1.05,
