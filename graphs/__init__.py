@@ -1,1 +1,86 @@
-"""agentloop.graphs"""
+"""Refinement graphs: compiled LangGraph state machines that chain actor, critic, judge,
+verifier and memory.
+
+Every graph shares one `Budget` across its branches, ends with the best candidate so far and a
+`StopReason`, streams `GraphEvent`s, checkpoints in SQLite and resumes, and traces each step.
+"""
+
+from agentloop.graphs._best_of_n import BestOfNState, Match, best_of_n_graph
+from agentloop.graphs._catalog import GRAPH_NAMES, build_graph
+from agentloop.graphs._checkpoint import open_checkpointer
+from agentloop.graphs._events import EventKind, GraphEvent, emit
+from agentloop.graphs._lats import LatsState, lats_graph
+from agentloop.graphs._nodes import (
+    budget_left,
+    check_with_critic,
+    check_with_judge,
+    check_with_verifier,
+    decide_stop,
+    node,
+    propose,
+    reflect,
+    route_unless_stopped,
+    write_tests,
+)
+from agentloop.graphs._reflexion import ReflexionState, reflexion_graph
+from agentloop.graphs._run import DEFAULT_MODEL, run_graph, run_graph_sync
+from agentloop.graphs._self_refine import SelfRefineState, self_refine_graph
+from agentloop.graphs._state import (
+    Candidate,
+    GraphState,
+    RunResult,
+    ScoreJob,
+    StopReason,
+    best_candidate,
+    checkpointed,
+    upsert,
+)
+from agentloop.graphs._tree import TreeNode, select_leaf, tree_to_dot, tree_to_json, uct
+from agentloop.graphs._try_again import TRY_AGAIN, TryAgainState, try_again_graph
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "GRAPH_NAMES",
+    "TRY_AGAIN",
+    "BestOfNState",
+    "Candidate",
+    "EventKind",
+    "GraphEvent",
+    "GraphState",
+    "LatsState",
+    "Match",
+    "ReflexionState",
+    "RunResult",
+    "ScoreJob",
+    "SelfRefineState",
+    "StopReason",
+    "TreeNode",
+    "TryAgainState",
+    "best_candidate",
+    "best_of_n_graph",
+    "budget_left",
+    "build_graph",
+    "check_with_critic",
+    "check_with_judge",
+    "check_with_verifier",
+    "checkpointed",
+    "decide_stop",
+    "emit",
+    "lats_graph",
+    "node",
+    "open_checkpointer",
+    "propose",
+    "reflect",
+    "reflexion_graph",
+    "route_unless_stopped",
+    "run_graph",
+    "run_graph_sync",
+    "select_leaf",
+    "self_refine_graph",
+    "tree_to_dot",
+    "tree_to_json",
+    "try_again_graph",
+    "uct",
+    "upsert",
+    "write_tests",
+]

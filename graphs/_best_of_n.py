@@ -1,0 +1,221 @@
+"""Best-of-N: n candidates in parallel, the verifier's filter, then a judge's knockout bracket."""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, Any
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Checkpointer, Send
+from pydantic import BaseModel, ConfigDict, Field
+
+from agentloop._budget import Budget
+from agentloop.errors import StructuredOutputError
+from agentloop.graphs._events import GraphEvent, emit
+from agentloop.graphs._nodes import (
+    budget_left,
+    check_with_judge,
+    check_with_verifier,
+    node,
+    propose,
+)
+from agentloop.graphs._state import (
+    Candidate,
+    GraphState,
+    ScoreJob,
+    StopReason,
+    best_candidate,
+    checkpointed,
+)
+from agentloop.roles import Actor, Judge, Task, VerifierFactory, verifier_factory
+from agentloop.tracing import current_span
+
+__all__ = ["BestOfNState", "Match", "best_of_n_graph"]
+
+
+@checkpointed
+class Match(BaseModel):
+    """One comparison in the bracket."""
+
+    model_config = ConfigDict(frozen=True)
+
+    bracket_round: int
+    a: str
+    b: str
+    winner: str
+    consistent: bool = True
+    """False when the judge's two orders disagreed, or it failed and scores decided."""
+
+
+@checkpointed
+class SampleJob(BaseModel):
+    task: Task
+    index: int
+
+
+@checkpointed
+class MatchJob(BaseModel):
+    task: Task
+    bracket_round: int
+    a: Candidate
+    b: Candidate
+
+
+class BestOfNState(GraphState):
+    alive: list[str] = Field(default_factory=list)
+    """Ids still in the bracket."""
+    bracket_round: int = 0
+    matches: Annotated[list[Match], operator.add] = Field(default_factory=list)
+    winner: str | None = None
+
+
+def best_of_n_graph(
+    *,
+    actor: Actor,
+    judge: Judge | None = None,
+    verifier: VerifierFactory | None = None,
+    n: int = 4,
+    budget: Budget | None = None,
+    checkpointer: Checkpointer = None,
+) -> CompiledStateGraph[Any, Any, Any, Any]:
+    """Sample `n` candidates in parallel and pick one.
+
+    Code candidates run the visible tests; those that pass all of them go on (or, when none
+    does, those with the best pass fraction). Prose candidates get the judge's pointwise score.
+    The survivors meet in a knockout bracket decided by the judge's pairwise preference (asked
+    in both orders); a tie, or a judge that fails to answer, goes to the higher score.
+
+    Args:
+        judge: decides the bracket (and scores prose); without one, the best score wins.
+        verifier: builds the verifier for a task's tests; the local sandbox when None.
+        n: candidates to sample; they run in parallel up to the run's `max_concurrency`.
+    """
+    make_verifier = verifier_factory(verifier)
+
+    async def start(state: BestOfNState) -> dict[str, Any]:
+        return {"tests": list(state.task.tests), "round": 1}
+
+    def fan_out_samples(state: BestOfNState) -> list[Send]:
+        return [Send("sample", SampleJob(task=state.task, index=i)) for i in range(n)]
+
+    @node("sample", round_of=lambda job: 1)
+    async def sample(job: SampleJob) -> dict[str, Any]:
+        candidate = await propose(actor, job.task, round=1)
+        return {"candidates": [candidate]}
+
+    async def gather(state: BestOfNState) -> dict[str, Any]:
+        return {}
+
+    def fan_out_scores(state: BestOfNState) -> list[Send] | str:
+        jobs = [
+            Send("score", ScoreJob(task=state.task, tests=state.tests, candidate=c))
+            for c in state.candidates
+            if c.score is None
+        ]
+        return jobs or "bracket"
+
+    @node("score", round_of=lambda job: 1)
+    async def score(job: ScoreJob) -> dict[str, Any]:
+        candidate = job.candidate
+        if job.task.is_code and (job.tests or judge is None):
+            candidate = await check_with_verifier(candidate, job.task, job.tests, make_verifier)
+        elif judge is not None:
+            candidate = await check_with_judge(candidate, job.task, judge)
+        return {"candidates": [candidate]}
+
+    @node("bracket", round_of=lambda state: state.bracket_round)
+    async def bracket(state: BestOfNState) -> dict[str, Any]:
+        by_id = {c.id: c for c in state.candidates}
+        if state.bracket_round == 0:
+            passing = [c.id for c in state.candidates if c.passed]
+            if passing:
+                alive = passing
+            elif state.task.is_code and state.tests:
+                top = max((c.score or 0.0) for c in state.candidates) if by_id else 0.0
+                alive = [c.id for c in state.candidates if (c.score or 0.0) == top]
+            else:
+                alive = [c.id for c in state.candidates]
+        else:
+            played = [m for m in state.matches if m.bracket_round == state.bracket_round]
+            winners = {m.winner for m in played}
+            in_match = {m.a for m in played} | {m.b for m in played}
+            alive = [i for i in state.alive if i in winners or i not in in_match]
+        update: dict[str, Any] = {"alive": alive, "bracket_round": state.bracket_round + 1}
+        stopping = state.stop_reason is not None or not budget_left(budget)
+        if len(alive) <= 1 or judge is None or stopping:
+            pool = [by_id[i] for i in alive] or list(state.candidates)
+            winner = best_candidate(pool)
+            update["winner"] = winner.id if winner else None
+            if state.stop_reason is None:
+                if stopping:
+                    update["stop_reason"] = StopReason.BUDGET
+                elif winner is not None and winner.passed:
+                    update["stop_reason"] = StopReason.SOLVED
+                else:
+                    update["stop_reason"] = StopReason.MAX_DEPTH
+        return update
+
+    def fan_out_matches(state: BestOfNState) -> list[Send] | str:
+        if state.winner is not None or state.stop_reason is not None:
+            return END
+        by_id = {c.id: c for c in state.candidates}
+        alive = state.alive
+        return [
+            Send(
+                "match",
+                MatchJob(
+                    task=state.task, bracket_round=state.bracket_round,
+                    a=by_id[alive[i]], b=by_id[alive[i + 1]],
+                ),
+            )
+            for i in range(0, len(alive) - 1, 2)
+        ]
+
+    @node("match", round_of=lambda job: job.bracket_round)
+    async def match(job: MatchJob) -> dict[str, Any]:
+        assert judge is not None  # the bracket ends without matches when there is no judge
+        a, b = job.a, job.b
+        by_score = a if (a.score or 0.0) >= (b.score or 0.0) else b
+        try:
+            preference = await judge.compare(job.task, a.text, b.text)
+        except StructuredOutputError as exc:
+            # A judge that cannot produce a verdict does not end the run: scores decide.
+            if (s := current_span()) is not None:
+                s.add_evaluation("judge", label="failed", explanation=str(exc))
+            winner, consistent = by_score, False
+        else:
+            winner = {"a": a, "b": b, "tie": by_score}[preference.winner]
+            consistent = preference.consistent
+            if (s := current_span()) is not None:
+                s.add_evaluation(
+                    "judge", score=1.0 if winner is a else 0.0, label=preference.winner,
+                    explanation=preference.rationale,
+                )
+        emit(GraphEvent(kind="feedback", node="match", round=job.bracket_round,
+                        candidate_id=winner.id, text=f"{winner.id} wins against "
+                        f"{(b if winner is a else a).id}"))
+        return {
+            "matches": [
+                Match(
+                    bracket_round=job.bracket_round, a=a.id, b=b.id, winner=winner.id,
+                    consistent=consistent,
+                )
+            ]
+        }
+
+    builder = StateGraph(BestOfNState)
+    builder.add_node("start", start)
+    builder.add_node("sample", sample)
+    builder.add_node("gather", gather)
+    builder.add_node("score", score)
+    builder.add_node("bracket", bracket)
+    builder.add_node("match", match)
+    builder.add_edge(START, "start")
+    builder.add_conditional_edges("start", fan_out_samples, ["sample"])
+    builder.add_edge("sample", "gather")
+    builder.add_conditional_edges("gather", fan_out_scores, ["score", "bracket"])
+    builder.add_edge("score", "bracket")
+    builder.add_conditional_edges("bracket", fan_out_matches, ["match", END])
+    builder.add_edge("match", "bracket")
+    return builder.compile(checkpointer=checkpointer, name="best_of_n")

@@ -1,0 +1,236 @@
+"""LATS: Monte Carlo tree search over candidates, with reflections shared among siblings."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Checkpointer, Send
+from pydantic import BaseModel, Field
+
+from agentloop._budget import Budget
+from agentloop.errors import GraphError
+from agentloop.graphs._nodes import (
+    budget_left,
+    check_with_judge,
+    check_with_verifier,
+    node,
+    propose,
+    reflect,
+    write_tests,
+)
+from agentloop.graphs._state import (
+    Candidate,
+    GraphState,
+    ScoreJob,
+    StopReason,
+    checkpointed,
+    upsert,
+)
+from agentloop.graphs._tree import ROOT, TreeNode, backpropagate, path_to, select_leaf
+from agentloop.roles import (
+    Actor,
+    Attempt,
+    Judge,
+    Reflector,
+    Task,
+    TestWriter,
+    VerifierFactory,
+    verifier_factory,
+)
+
+__all__ = ["LatsState", "lats_graph"]
+
+
+@checkpointed
+class ExpandJob(BaseModel):
+    task: Task
+    parent: str
+    depth: int
+    history: list[Attempt]
+    lessons: list[str]
+
+
+@checkpointed
+class ReflectJob(BaseModel):
+    task: Task
+    candidate: Candidate
+    row: TreeNode
+
+
+class LatsState(GraphState):
+    tree: Annotated[list[TreeNode], upsert] = Field(default_factory=list)
+    """The search tree as rows; serializable, so checkpoints hold the whole search."""
+    selected: str | None = None
+    """The node being expanded in this iteration."""
+    iteration: int = 0
+
+
+def lats_graph(
+    *,
+    actor: Actor,
+    verifier: VerifierFactory | None = None,
+    judge: Judge | None = None,
+    reflector: Reflector | None = None,
+    test_writer: TestWriter | None = None,
+    k: int = 3,
+    max_depth: int = 3,
+    max_iterations: int = 6,
+    exploration: float = 1.0,
+    judge_weight: float = 0.3,
+    max_lessons: int = 3,
+    budget: Budget | None = None,
+    checkpointer: Checkpointer = None,
+) -> CompiledStateGraph[Any, Any, Any, Any]:
+    """Language Agent Tree Search (Zhou et al., 2023) as a compiled graph.
+
+    Each iteration selects a node by UCT, samples `k` children in parallel (each conditioned on
+    the feedback along its path and the reflections of failed relatives), scores them, writes a
+    reflection on each failed child, and backpropagates. A child's value is the visible tests'
+    pass fraction, mixed with the judge's score by `judge_weight` when there is a judge (prose:
+    the judge's score alone). The search stops when a child passes every visible test (`solved`),
+    the budget ends (`budget`), or `max_iterations` are done or no node is left to expand
+    (`max_depth`).
+
+    Args:
+        verifier: builds the verifier for a task's tests; the local sandbox when None.
+        test_writer: drafts tests for a code task that has none.
+        k: children per expansion; they run in parallel up to the run's `max_concurrency`.
+        max_depth: deepest level of the tree (the root is 0).
+        exploration: the UCT exploration constant.
+    """
+    make_verifier = verifier_factory(verifier)
+
+    @node("start")
+    async def start(state: LatsState) -> dict[str, Any]:
+        task = state.task
+        tests = list(task.tests)
+        if task.is_code and not tests and test_writer is not None:
+            tests = await write_tests(task, test_writer, make_verifier)
+        if not (task.is_code and task.entry_point) and judge is None:
+            raise GraphError(f"lats needs a judge to value candidates for task {task.name!r}")
+        return {"tests": tests, "tree": [TreeNode(id=ROOT, parent=None, depth=0)]}
+
+    @node("select", round_of=lambda state: state.iteration + 1)
+    async def select(state: LatsState) -> dict[str, Any]:
+        if state.stop_reason is not None:
+            return {}
+        if state.iteration >= max_iterations:
+            return {"stop_reason": StopReason.MAX_DEPTH}
+        if not budget_left(budget):
+            return {"stop_reason": StopReason.BUDGET}
+        leaf = select_leaf(state.tree, exploration=exploration, max_depth=max_depth)
+        if leaf is None:
+            return {"stop_reason": StopReason.MAX_DEPTH}
+        return {"selected": leaf.id, "iteration": state.iteration + 1, "round": leaf.depth + 1}
+
+    def fan_out_expansions(state: LatsState) -> list[Send] | str:
+        if state.stop_reason is not None or state.selected is None:
+            return END
+        by_id = {c.id: c for c in state.candidates}
+        path = path_to(state.tree, state.selected)
+        history = [by_id[row.id].attempt() for row in path]
+        # Reflections of failed relatives: the path's own nodes and their siblings.
+        near = {row.id for row in path} | {ROOT}
+        lessons = [
+            row.reflection for row in state.tree
+            if row.reflection and (row.parent in near or row.id in near)
+        ][-max_lessons:]
+        depth = len(path) + 1
+        job = ExpandJob(
+            task=state.task, parent=state.selected, depth=depth, history=history, lessons=lessons
+        )
+        return [Send("expand", job) for _ in range(k)]
+
+    @node("expand", round_of=lambda job: job.depth)
+    async def expand(job: ExpandJob) -> dict[str, Any]:
+        candidate = await propose(
+            actor, job.task, history=job.history, lessons=job.lessons, round=job.depth,
+            parent=None if job.parent == ROOT else job.parent,
+        )
+        return {"candidates": [candidate]}
+
+    async def gather(state: LatsState) -> dict[str, Any]:
+        return {}
+
+    def fan_out_scores(state: LatsState) -> list[Send] | str:
+        jobs = [
+            Send("evaluate", ScoreJob(task=state.task, tests=state.tests, candidate=c))
+            for c in state.candidates
+            if c.score is None
+        ]
+        return jobs or "backprop"
+
+    @node("evaluate", round_of=lambda job: job.candidate.round)
+    async def evaluate(job: ScoreJob) -> dict[str, Any]:
+        candidate = job.candidate
+        if job.task.is_code and job.task.entry_point:
+            candidate = await check_with_verifier(candidate, job.task, job.tests, make_verifier)
+            if judge is not None and not candidate.passed:
+                candidate = await check_with_judge(
+                    candidate, job.task, judge, weight=judge_weight
+                )
+        elif judge is not None:
+            candidate = await check_with_judge(candidate, job.task, judge)
+        return {"candidates": [candidate]}
+
+    @node("backprop", round_of=lambda state: state.round)
+    async def backprop(state: LatsState) -> dict[str, Any]:
+        in_tree = {row.id for row in state.tree}
+        parent = state.selected or ROOT
+        new = [
+            TreeNode(
+                id=c.id, parent=parent, depth=c.round, value=c.score or 0.0, passed=c.passed,
+                terminal=bool(c.passed) or c.round >= max_depth,
+            )
+            for c in state.candidates
+            if c.id not in in_tree and c.score is not None
+        ]
+        by_id = {row.id: row for row in state.tree}
+        rows = backpropagate(state.tree, new)
+        if parent in by_id and not any(r.id == parent for r in rows):
+            rows.append(by_id[parent])
+        rows = [r.model_copy(update={"expanded": True}) if r.id == parent else r for r in rows]
+        update: dict[str, Any] = {"tree": rows}
+        if any(row.passed for row in new):
+            update["stop_reason"] = StopReason.SOLVED
+        return update
+
+    def fan_out_reflections(state: LatsState) -> list[Send] | str:
+        if state.stop_reason is not None:
+            return END
+        if reflector is None:
+            return "select"
+        by_id = {c.id: c for c in state.candidates}
+        jobs = [
+            Send("reflect", ReflectJob(task=state.task, candidate=by_id[row.id], row=row))
+            for row in state.tree
+            if row.parent == state.selected and row.id in by_id
+            and row.passed is not True and not row.reflection
+        ]
+        return jobs or "select"
+
+    @node("reflect", round_of=lambda job: job.candidate.round)
+    async def reflect_node(job: ReflectJob) -> dict[str, Any]:
+        assert reflector is not None  # no reflection jobs are sent without one
+        lesson = await reflect(reflector, job.task, job.candidate)
+        return {"tree": [job.row.model_copy(update={"reflection": lesson})]}
+
+    builder = StateGraph(LatsState)
+    builder.add_node("start", start)
+    builder.add_node("select", select)
+    builder.add_node("expand", expand)
+    builder.add_node("gather", gather)
+    builder.add_node("evaluate", evaluate)
+    builder.add_node("backprop", backprop)
+    builder.add_node("reflect", reflect_node)
+    builder.add_edge(START, "start")
+    builder.add_edge("start", "select")
+    builder.add_conditional_edges("select", fan_out_expansions, ["expand", END])
+    builder.add_edge("expand", "gather")
+    builder.add_conditional_edges("gather", fan_out_scores, ["evaluate", "backprop"])
+    builder.add_edge("evaluate", "backprop")
+    builder.add_conditional_edges("backprop", fan_out_reflections, ["reflect", "select", END])
+    builder.add_edge("reflect", "select")
+    return builder.compile(checkpointer=checkpointer, name="lats")

@@ -1,0 +1,240 @@
+"""Steps shared by the graphs: the node wrapper, and proposing, checking and reflecting.
+
+A custom graph reuses these: wrap each node function with `node(name)` and call the steps.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol, TypeVar
+
+from agentloop._budget import Budget
+from agentloop._verdict import Verdict
+from agentloop.errors import BudgetExhausted
+from agentloop.graphs._events import GraphEvent, current_node, emit
+from agentloop.graphs._state import Candidate, StopReason
+from agentloop.roles import (
+    Actor,
+    Attempt,
+    Critic,
+    Judge,
+    Reflector,
+    Task,
+    TestWriter,
+    VerifierFactory,
+    screen_tests,
+)
+from agentloop.tracing import SpanKind, current_span, span
+
+__all__ = [
+    "NodeFunction",
+    "budget_left",
+    "check_with_critic",
+    "check_with_judge",
+    "check_with_verifier",
+    "decide_stop",
+    "node",
+    "propose",
+    "reflect",
+    "route_unless_stopped",
+    "write_tests",
+]
+
+In = TypeVar("In")
+In_contra = TypeVar("In_contra", contravariant=True)
+Update = dict[str, Any]
+
+
+class NodeFunction(Protocol[In_contra]):
+    """An async graph node: the state (or a `Send` argument) in, a state update out."""
+
+    def __call__(self, state: In_contra) -> Awaitable[Update]: ...
+
+
+def node(
+    name: str, *, round_of: Callable[[Any], int | None] | None = None
+) -> Callable[[Callable[[In], Awaitable[Update]]], NodeFunction[In]]:
+    """Make a graph node out of `fn`: a NODE span, started/finished events, and a budget stop.
+
+    A `BudgetExhausted` raised inside becomes the update `stop_reason=budget`, so a branch that
+    runs out ends the run with the best candidate so far instead of crashing it.
+    """
+
+    def wrap(fn: Callable[[In], Awaitable[Update]]) -> NodeFunction[In]:
+        @functools.wraps(fn)
+        async def run(state: In) -> Update:
+            round_ = round_of(state) if round_of else getattr(state, "round", None)
+            emit(GraphEvent(kind="node_started", node=name, round=round_))
+            token = current_node.set(name)
+            with span(name, kind=SpanKind.NODE, attributes={"agentloop.node": name}) as s:
+                if round_ is not None:
+                    s.set_attribute("agentloop.round", round_)
+                try:
+                    update = await fn(state)
+                except BudgetExhausted as exc:
+                    s.set_attribute("agentloop.budget_exhausted", exc.limit)
+                    update = {"stop_reason": StopReason.BUDGET}
+                finally:
+                    current_node.reset(token)
+            emit(GraphEvent(kind="node_finished", node=name, round=round_))
+            return update
+
+        return run
+
+    return wrap
+
+
+def budget_left(budget: Budget | None) -> bool:
+    """False once a limit is reached: routers stop before starting work that cannot be paid."""
+    return budget is None or budget.exceeded() is None
+
+
+async def propose(
+    actor: Actor,
+    task: Task,
+    *,
+    history: Sequence[Attempt] = (),
+    lessons: Sequence[str] = (),
+    round: int = 0,
+    parent: str | None = None,
+) -> Candidate:
+    """Ask the actor for a candidate, and announce it."""
+    text = await actor.propose(task, history=history, lessons=lessons)
+    candidate = Candidate(text=text, round=round, parent=parent)
+    if (s := current_span()) is not None:
+        s.set_attributes({"agentloop.candidate_id": candidate.id, "agentloop.candidate": text})
+    emit(GraphEvent(kind="candidate", round=round, candidate_id=candidate.id, text=text))
+    return candidate
+
+
+def _announce(candidate: Candidate, *, evaluator: str, label: str, explanation: str) -> None:
+    if (s := current_span()) is not None:
+        s.add_evaluation(evaluator, score=candidate.score, label=label, explanation=explanation)
+    emit(
+        GraphEvent(
+            kind="score", round=candidate.round, candidate_id=candidate.id,
+            score=candidate.score, passed=candidate.passed,
+        )
+    )
+    if candidate.feedback:
+        emit(
+            GraphEvent(
+                kind="feedback", round=candidate.round, candidate_id=candidate.id,
+                text=candidate.feedback,
+            )
+        )
+
+
+async def check_with_verifier(
+    candidate: Candidate, task: Task, tests: Sequence[str], verifier: VerifierFactory
+) -> Candidate:
+    """Run the candidate against `tests`; its score becomes the pass fraction."""
+    verdict: Verdict = await verifier(task, tests).verify(candidate.text)
+    checked = candidate.model_copy(
+        update={
+            "score": verdict.score,
+            "passed": verdict.passed,
+            "feedback": verdict.feedback or ("All tests passed." if verdict.passed else ""),
+            "status": str(verdict.status),
+        }
+    )
+    _announce(
+        checked, evaluator="verifier", label="pass" if verdict.passed else "fail",
+        explanation=verdict.feedback,
+    )
+    return checked
+
+
+async def check_with_critic(candidate: Candidate, task: Task, critic: Critic) -> Candidate:
+    """Ask the critic; its feedback is added to any the candidate already has."""
+    critique = await critic.critique(task, candidate.text)
+    feedback = "\n\n".join(f for f in (candidate.feedback, critique.feedback) if f)
+    update: dict[str, Any] = {"accepted": critique.accept, "feedback": feedback}
+    if candidate.passed is None and critique.score is not None:
+        update["score"] = critique.score
+    checked = candidate.model_copy(update=update)
+    _announce(
+        checked, evaluator="critic", label="accepted" if critique.accept else "revise",
+        explanation=critique.feedback,
+    )
+    return checked
+
+
+async def check_with_judge(
+    candidate: Candidate, task: Task, judge: Judge, *, weight: float = 1.0
+) -> Candidate:
+    """Score the candidate with the judge; with a verifier score already, mix them by `weight`."""
+    verdict = await judge.score(task, candidate.text)
+    if candidate.score is None or candidate.passed is None:
+        score = verdict.score
+    else:
+        score = (1 - weight) * candidate.score + weight * verdict.score
+    feedback = "\n\n".join(f for f in (candidate.feedback, verdict.rationale) if f)
+    checked = candidate.model_copy(update={"score": score, "feedback": feedback})
+    _announce(
+        checked, evaluator="judge", label=f"{verdict.score:.2f}", explanation=verdict.rationale
+    )
+    return checked
+
+
+async def reflect(reflector: Reflector, task: Task, candidate: Candidate) -> str:
+    """A lesson from a failed candidate."""
+    lesson = await reflector.reflect(task, candidate.text, candidate.feedback)
+    if (s := current_span()) is not None:
+        s.set_attribute("agentloop.lesson", lesson)
+    emit(GraphEvent(kind="feedback", round=candidate.round, candidate_id=candidate.id,
+                    text=f"lesson: {lesson}"))
+    return lesson
+
+
+async def write_tests(
+    task: Task, writer: TestWriter, verifier: VerifierFactory | None
+) -> list[str]:
+    """Tests drafted from the task, kept only when valid and failing on a stub solution."""
+    drafted = await writer.write_tests(task)
+    kept = await screen_tests(drafted, task, verifier=verifier)
+    if (s := current_span()) is not None:
+        s.set_attributes(
+            {"agentloop.tests_drafted": len(drafted), "agentloop.tests_kept": len(kept)}
+        )
+    return kept
+
+
+def decide_stop(
+    checked: Candidate,
+    previous_best: Candidate | None,
+    *,
+    round: int,
+    max_rounds: int,
+    stale_rounds: int,
+    patience: int | None,
+    budget: Budget | None,
+) -> tuple[StopReason | None, int]:
+    """For a loop that makes one candidate per round: whether to stop, and the new stale count.
+
+    A verifier's pass settles it (`solved`); a critic's acceptance counts only where no verifier
+    ran, since execution outranks opinion.
+    """
+    better = previous_best is None or (checked.score or 0.0) > (previous_best.score or 0.0)
+    stale = 0 if better else stale_rounds + 1
+    if checked.passed:
+        return StopReason.SOLVED, stale
+    if checked.accepted and checked.passed is None:
+        return StopReason.ACCEPTED, stale
+    if round >= max_rounds:
+        return StopReason.MAX_DEPTH, stale
+    if patience is not None and stale >= patience:
+        return StopReason.NO_PROGRESS, stale
+    if not budget_left(budget):
+        return StopReason.BUDGET, stale
+    return None, stale
+
+
+def route_unless_stopped(next_node: str, *, stop_node: str = "finish") -> Callable[[Any], str]:
+    """A router to `next_node`, or to `stop_node` once the state has a stop reason."""
+
+    def route(state: Any) -> str:
+        return stop_node if state.stop_reason else next_node
+
+    return route

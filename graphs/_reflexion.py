@@ -1,0 +1,161 @@
+"""Reflexion: act, check, reflect on the failure, remember the lesson, act again."""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, Any
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Checkpointer
+from pydantic import Field
+
+from agentloop._budget import Budget
+from agentloop._memory import MemoryEntry, MemoryStore
+from agentloop.errors import GraphError
+from agentloop.graphs._nodes import (
+    check_with_critic,
+    check_with_verifier,
+    decide_stop,
+    node,
+    propose,
+    reflect,
+    route_unless_stopped,
+    write_tests,
+)
+from agentloop.graphs._state import GraphState, StopReason, best_candidate
+from agentloop.roles import Actor, Critic, Reflector, TestWriter, VerifierFactory, verifier_factory
+from agentloop.tracing import current_span
+
+__all__ = ["ReflexionState", "reflexion_graph"]
+
+
+class ReflexionState(GraphState):
+    lessons: Annotated[list[str], operator.add] = Field(default_factory=list)
+    """Reflections written during this run, oldest first."""
+    recalled: list[str] = Field(default_factory=list)
+    """Lessons retrieved from the memory store at the start."""
+    recalled_ids: list[str] = Field(default_factory=list)
+    stale_rounds: int = 0
+    """Rounds in a row whose score did not beat the best so far."""
+
+
+def reflexion_graph(
+    *,
+    actor: Actor,
+    reflector: Reflector,
+    verifier: VerifierFactory | None = None,
+    critic: Critic | None = None,
+    test_writer: TestWriter | None = None,
+    memory: MemoryStore | None = None,
+    max_rounds: int = 4,
+    patience: int = 2,
+    max_lessons: int = 3,
+    recall_k: int = 3,
+    budget: Budget | None = None,
+    checkpointer: Checkpointer = None,
+) -> CompiledStateGraph[Any, Any, Any, Any]:
+    """Reflexion (Shinn et al., 2023) as a compiled graph.
+
+    Code tasks are checked by running the task's visible tests (or, without any, tests drafted
+    by `test_writer` and screened on a stub); prose is checked by `critic`. Each failure becomes
+    a lesson that the next attempt sees, and that `memory` keeps for later runs.
+
+    Args:
+        verifier: builds the verifier for a task's tests; the local sandbox when None.
+        max_rounds: attempts at most (stop reason `max_depth`).
+        patience: rounds without a better score before stopping (`no_progress`).
+        max_lessons: how many of this run's latest lessons the actor sees.
+        recall_k: lessons retrieved from `memory` for the task.
+    """
+    make_verifier = verifier_factory(verifier)
+
+    @node("prepare")
+    async def prepare(state: ReflexionState) -> dict[str, Any]:
+        update: dict[str, Any] = {}
+        task = state.task
+        tests = list(task.tests)
+        if task.is_code and not tests and test_writer is not None:
+            tests = await write_tests(task, test_writer, make_verifier)
+        update["tests"] = tests
+        if task.is_code and not tests and critic is None and task.entry_point is None:
+            raise GraphError(
+                f"reflexion cannot check task {task.name!r}: give it visible tests, an "
+                "entry point, a test writer or a critic"
+            )
+        if not task.is_code and critic is None:
+            raise GraphError(f"reflexion needs a critic to check the prose task {task.name!r}")
+        if memory is not None:
+            hits = await memory.search(task.prompt, k=recall_k, kind="lesson")
+            update["recalled"] = [h.entry.text for h in hits]
+            update["recalled_ids"] = [h.entry.id for h in hits]
+        return update
+
+    @node("act")
+    async def act(state: ReflexionState) -> dict[str, Any]:
+        last = state.candidates[-1] if state.candidates else None
+        candidate = await propose(
+            actor,
+            state.task,
+            history=[last.attempt()] if last else [],
+            lessons=[*state.recalled, *state.lessons[-max_lessons:]],
+            round=state.round + 1,
+            parent=last.id if last else None,
+        )
+        return {"candidates": [candidate], "round": state.round + 1}
+
+    @node("evaluate")
+    async def evaluate(state: ReflexionState) -> dict[str, Any]:
+        candidate = state.candidates[-1]
+        previous_best = best_candidate(state.candidates[:-1])
+        if state.task.is_code and (state.tests or critic is None):
+            checked = await check_with_verifier(candidate, state.task, state.tests, make_verifier)
+        else:
+            assert critic is not None  # prepare() refused to start without one
+            checked = await check_with_critic(candidate, state.task, critic)
+        stop, stale = decide_stop(
+            checked, previous_best, round=state.round, max_rounds=max_rounds,
+            stale_rounds=state.stale_rounds, patience=patience, budget=budget,
+        )
+        return {"candidates": [checked], "stale_rounds": stale, "stop_reason": stop}
+
+    @node("reflect")
+    async def reflect_node(state: ReflexionState) -> dict[str, Any]:
+        candidate = state.candidates[-1]
+        lesson = await reflect(reflector, state.task, candidate)
+        if memory is not None and lesson:
+            span = current_span()
+            await memory.add(
+                MemoryEntry(
+                    kind="lesson",
+                    text=lesson,
+                    task_family=state.task.family,
+                    role="actor",
+                    source_run=span.trace_id if span else None,
+                    source_span=span.span_id if span else None,
+                )
+            )
+        return {"lessons": [lesson] if lesson else []}
+
+    @node("finish")
+    async def finish(state: ReflexionState) -> dict[str, Any]:
+        if memory is not None and state.recalled_ids:
+            solved = state.stop_reason in (StopReason.SOLVED, StopReason.ACCEPTED)
+            await memory.record_outcome(state.recalled_ids, success=solved)
+        return {}
+
+    unless_stopped = route_unless_stopped
+
+    builder = StateGraph(ReflexionState)
+    builder.add_node("prepare", prepare)
+    builder.add_node("act", act)
+    builder.add_node("evaluate", evaluate)
+    builder.add_node("reflect", reflect_node)
+    builder.add_node("finish", finish)
+    builder.add_edge(START, "prepare")
+    builder.add_conditional_edges("prepare", unless_stopped("act"), ["act", "finish"])
+    builder.add_conditional_edges("act", unless_stopped("evaluate"), ["evaluate", "finish"])
+    builder.add_conditional_edges("evaluate", unless_stopped("reflect"), ["reflect", "finish"])
+    builder.add_conditional_edges("reflect", unless_stopped("act"), ["act", "finish"])
+    builder.add_edge("finish", END)
+    return builder.compile(checkpointer=checkpointer, name="reflexion")

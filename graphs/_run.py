@@ -1,0 +1,222 @@
+"""Running a graph: `run_graph(name_or_graph, task, ...)` -> a uniform `RunResult`."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import anyio
+from langchain_core.runnables import RunnableConfig
+from langgraph.graph.state import CompiledStateGraph
+
+from agentloop._budget import Budget, BudgetUsage
+from agentloop._memory import MemoryStore
+from agentloop._messages import Usage
+from agentloop.errors import BudgetExhausted, ConfigError
+from agentloop.graphs._catalog import build_graph
+from agentloop.graphs._checkpoint import open_checkpointer
+from agentloop.graphs._events import GraphEvent
+from agentloop.graphs._state import Candidate, RunResult, StopReason, best_candidate
+from agentloop.roles import ChatModel, Task, VerifierFactory
+from agentloop.tracing import SpanKind, span
+
+if TYPE_CHECKING:
+    from agentloop.model import GenerateConfig
+
+__all__ = ["DEFAULT_MODEL", "run_graph", "run_graph_sync"]
+
+DEFAULT_MODEL = "local/smollm2-135m"
+EventHandler = Callable[[GraphEvent], Any]
+AnyGraph = CompiledStateGraph[Any, Any, Any, Any]
+
+
+def _usage_between(before: BudgetUsage, after: BudgetUsage) -> tuple[Usage, int]:
+    usage = Usage(
+        input_tokens=after.input_tokens - before.input_tokens,
+        output_tokens=after.output_tokens - before.output_tokens,
+        cost_usd=after.cost_usd - before.cost_usd,
+    )
+    return usage, after.calls - before.calls
+
+
+def _initial_state(task: Task) -> dict[str, Any]:
+    return {"task": task}
+
+
+def _result(
+    name: str, values: dict[str, Any], *, task: Task, stop: StopReason | None
+) -> RunResult:
+    candidates: list[Candidate] = list(values.get("candidates") or [])
+    # A graph that picks its own winner (best-of-N's tournament) names it; the others are ranked.
+    winner_id = values.get("winner")
+    best = next((c for c in candidates if c.id == winner_id), None) or best_candidate(candidates)
+    extra: dict[str, Any] = {"tests": list(values.get("tests") or [])}
+    if values.get("lessons"):
+        extra["lessons"] = list(values["lessons"])
+    if values.get("tree"):
+        extra["tree"] = [n.model_dump(mode="json") for n in values["tree"]]
+    return RunResult(
+        graph=name,
+        task=task.name,
+        best=best,
+        stop_reason=stop or values.get("stop_reason") or StopReason.MAX_DEPTH,
+        rounds=int(values.get("round") or 0),
+        candidates=candidates,
+        extra=extra,
+    )
+
+
+async def run_graph(
+    graph: str | AnyGraph,
+    task: Task | str,
+    *,
+    model: ChatModel | str = DEFAULT_MODEL,
+    budget: Budget | None = None,
+    config: GenerateConfig | None = None,
+    memory: MemoryStore | None = None,
+    verifier: VerifierFactory | None = None,
+    checkpoint: str | Path | None = None,
+    thread_id: str | None = None,
+    max_concurrency: int = 4,
+    on_event: EventHandler | None = None,
+    **options: Any,
+) -> RunResult:
+    """Run a graph on a task to its end and return the best candidate and why it stopped.
+
+    Args:
+        graph: a name ("reflexion", "self_refine", "best_of_n", "lats", "try_again") built with
+            default LLM roles on `model`, or a compiled graph you built (then `model`, `config`,
+            `memory`, `verifier` and `options` are not used).
+        task: a `Task`, or a bare prompt.
+        model: a model string or a client. A client you pass keeps its own budget: give this
+            function the same `budget` so that the result reports what was spent.
+        budget: shared by every branch; when it runs out the run ends with stop reason `budget`.
+        checkpoint: an SQLite file; with `thread_id` of an unfinished run, that run resumes from
+            its last completed node (finished model calls are not made again).
+        max_concurrency: most graph branches (and model calls) in flight at once.
+        on_event: called with each `GraphEvent` as it happens (progress displays).
+        options: the named graph's options (e.g. `max_rounds=3`, `n=4`).
+    """
+    if isinstance(task, str):
+        task = Task.from_prompt(task)
+    budget = budget if budget is not None else Budget()
+    thread_id = thread_id or uuid.uuid4().hex
+    started = time.monotonic()
+    spent_before = budget.spent
+    async with AsyncExitStack() as stack:
+        saver = None
+        if checkpoint is not None:
+            saver = await stack.enter_async_context(open_checkpointer(checkpoint))
+        if isinstance(graph, str):
+            name = graph
+            compiled = build_graph(
+                name, model=_client(model, budget, config, max_concurrency), task=task,
+                budget=budget, config=config, memory=memory, verifier=verifier,
+                checkpointer=saver, **options,
+            )
+        else:
+            if options:
+                raise ConfigError(
+                    f"options {sorted(options)} apply to graphs built by name; pass them to "
+                    "the builder of your compiled graph instead"
+                )
+            name = graph.name or "graph"
+            compiled = graph.copy(update={"checkpointer": saver}) if saver is not None else graph
+        run_config: RunnableConfig = {
+            "configurable": {"thread_id": thread_id},
+            "max_concurrency": max_concurrency,
+            # Each LangGraph superstep counts: a long search takes many.
+            "recursion_limit": 10_000,
+        }
+        graph_input: dict[str, Any] | None = _initial_state(task)
+        resumed = finished = False
+        values: dict[str, Any] = {}
+        if saver is not None:
+            snapshot = await compiled.aget_state(run_config)
+            if snapshot.values:
+                stored = snapshot.values.get("task")
+                if stored is not None and stored != task:
+                    raise ConfigError(
+                        f"checkpoint thread {thread_id!r} holds another task ({stored.name!r}); "
+                        "resume it with that task, or use a new thread id"
+                    )
+                values = dict(snapshot.values)
+                resumed = True
+                finished = not snapshot.next
+                # None tells LangGraph to go on from the last checkpoint.
+                graph_input = None
+        attributes = {
+            "agentloop.graph": name,
+            "agentloop.task": task.name,
+            "agentloop.thread_id": thread_id,
+            "agentloop.resumed": resumed,
+        }
+        with span(f"invoke_workflow {name}", kind=SpanKind.WORKFLOW, attributes=attributes) as root:
+            stop: StopReason | None = None
+            try:
+                if not finished:
+                    async for mode, chunk in compiled.astream(
+                        graph_input, run_config, stream_mode=["custom", "values"],
+                        durability="sync" if saver is not None else "async",
+                    ):
+                        if mode == "values" and isinstance(chunk, dict):
+                            values = chunk
+                        elif on_event is not None and isinstance(chunk, GraphEvent):
+                            on_event(chunk)
+            except BudgetExhausted:
+                # Raised outside any node (a router, a custom node without `node()`).
+                stop = StopReason.BUDGET
+            result = _result(name, values, task=task, stop=stop)
+            usage, calls = _usage_between(spent_before, budget.spent)
+            result = result.model_copy(
+                update={
+                    "usage": usage,
+                    "calls": calls,
+                    "wall_seconds": time.monotonic() - started,
+                    "trace_id": root.trace_id,
+                    "thread_id": thread_id,
+                }
+            )
+            root.set_attributes(
+                {
+                    "agentloop.stop_reason": str(result.stop_reason),
+                    "agentloop.outcome": "success" if result.succeeded else "failure",
+                    "agentloop.rounds": result.rounds,
+                    "agentloop.candidates": len(result.candidates),
+                    "agentloop.calls": calls,
+                }
+            )
+            if result.best is not None:
+                root.set_attribute("agentloop.answer", result.best.text)
+                root.add_evaluation(
+                    "verifier" if result.best.passed is not None else "graph",
+                    score=result.best.score,
+                    label=str(result.stop_reason),
+                )
+    if on_event is not None:
+        on_event(GraphEvent(kind="stop", stop_reason=str(result.stop_reason),
+                            score=result.score, passed=result.best.passed if result.best else None))
+    return result
+
+
+def _client(
+    model: ChatModel | str, budget: Budget, config: GenerateConfig | None, max_concurrency: int
+) -> ChatModel:
+    if not isinstance(model, str):
+        return model
+    from agentloop.model import ModelClient
+
+    return ModelClient(model, budget=budget, config=config, max_concurrency=max_concurrency)
+
+
+def run_graph_sync(graph: str | AnyGraph, task: Task | str, **kwargs: Any) -> RunResult:
+    """`run_graph` for code that is not async (scripts, notebooks without a running loop)."""
+
+    async def main() -> RunResult:
+        return await run_graph(graph, task, **kwargs)
+
+    return anyio.run(main)

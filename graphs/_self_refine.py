@@ -1,0 +1,93 @@
+"""Self-Refine: act, critique, refine with the whole history, until the critic accepts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Checkpointer
+
+from agentloop._budget import Budget
+from agentloop.graphs._nodes import (
+    check_with_critic,
+    check_with_verifier,
+    decide_stop,
+    node,
+    propose,
+    route_unless_stopped,
+)
+from agentloop.graphs._state import GraphState, best_candidate
+from agentloop.roles import Actor, Critic, VerifierFactory, verifier_factory
+
+__all__ = ["SelfRefineState", "self_refine_graph"]
+
+
+class SelfRefineState(GraphState):
+    stale_rounds: int = 0
+    """Rounds in a row whose score did not beat the best so far."""
+
+
+def self_refine_graph(
+    *,
+    actor: Actor,
+    critic: Critic,
+    verifier: VerifierFactory | None = None,
+    max_rounds: int = 4,
+    patience: int | None = 2,
+    budget: Budget | None = None,
+    checkpointer: Checkpointer = None,
+) -> CompiledStateGraph[Any, Any, Any, Any]:
+    """Self-Refine (Madaan et al., 2023) as a compiled graph.
+
+    The actor sees every earlier answer with the critique it got. A code task with visible
+    tests also runs them, and their result leads the critique; passing them stops the run.
+
+    Args:
+        verifier: builds the verifier for a task's tests; the local sandbox when None.
+        max_rounds: answers at most (stop reason `max_depth`).
+        patience: rounds without a better score before stopping (`no_progress`); None: never.
+    """
+    make_verifier = verifier_factory(verifier)
+
+    @node("act")
+    async def act(state: SelfRefineState) -> dict[str, Any]:
+        last = state.candidates[-1] if state.candidates else None
+        candidate = await propose(
+            actor,
+            state.task,
+            history=[c.attempt() for c in state.candidates],
+            round=state.round + 1,
+            parent=last.id if last else None,
+        )
+        return {"candidates": [candidate], "round": state.round + 1, "tests": state.task.tests}
+
+    @node("critique")
+    async def critique(state: SelfRefineState) -> dict[str, Any]:
+        candidate = state.candidates[-1]
+        if state.task.is_code and state.tests:
+            candidate = await check_with_verifier(
+                candidate, state.task, state.tests, make_verifier
+            )
+        if not candidate.passed:
+            candidate = await check_with_critic(candidate, state.task, critic)
+        stop, stale = decide_stop(
+            candidate, best_candidate(state.candidates[:-1]), round=state.round,
+            max_rounds=max_rounds, stale_rounds=state.stale_rounds, patience=patience,
+            budget=budget,
+        )
+        return {"candidates": [candidate], "stale_rounds": stale, "stop_reason": stop}
+
+    @node("finish")
+    async def finish(state: SelfRefineState) -> dict[str, Any]:
+        return {}
+
+    builder = StateGraph(SelfRefineState)
+    builder.add_node("act", act)
+    builder.add_node("critique", critique)
+    builder.add_node("finish", finish)
+    builder.add_edge(START, "act")
+    builder.add_conditional_edges("act", route_unless_stopped("critique"), ["critique", "finish"])
+    builder.add_conditional_edges("critique", route_unless_stopped("act"), ["act", "finish"])
+    builder.add_edge("finish", END)
+    return builder.compile(checkpointer=checkpointer, name="self_refine")

@@ -1,0 +1,95 @@
+"""Try again: the only feedback is "that is not right, try again", and the history is kept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Checkpointer
+
+from agentloop._budget import Budget
+from agentloop.graphs._nodes import (
+    check_with_critic,
+    check_with_verifier,
+    decide_stop,
+    node,
+    propose,
+    route_unless_stopped,
+)
+from agentloop.graphs._state import GraphState, best_candidate
+from agentloop.roles import Actor, Critic, VerifierFactory, verifier_factory
+
+__all__ = ["TRY_AGAIN", "TryAgainState", "try_again_graph"]
+
+TRY_AGAIN = "That is not right. Try again."
+"""The unary feedback, as in "A Simple 'Try Again' Can Elicit Multi-Turn LLM Reasoning"."""
+
+
+class TryAgainState(GraphState):
+    pass
+
+
+def try_again_graph(
+    *,
+    actor: Actor,
+    verifier: VerifierFactory | None = None,
+    critic: Critic | None = None,
+    feedback: str = TRY_AGAIN,
+    max_rounds: int = 4,
+    budget: Budget | None = None,
+    checkpointer: Checkpointer = None,
+) -> CompiledStateGraph[Any, Any, Any, Any]:
+    """A multi-turn loop whose only feedback is pass or fail.
+
+    Whoever says pass or fail — the task's tests for code, `critic`'s accept flag for prose, or
+    a person behind a `FunctionVerifier` — the actor hears only `feedback`, with its earlier
+    answers kept in the conversation. The details (failing tests, critiques) go to the trace.
+
+    Args:
+        verifier: builds the pass/fail check for a task's tests; the local sandbox when None.
+        max_rounds: answers at most (stop reason `max_depth`).
+    """
+    make_verifier = verifier_factory(verifier)
+
+    @node("act")
+    async def act(state: TryAgainState) -> dict[str, Any]:
+        last = state.candidates[-1] if state.candidates else None
+        candidate = await propose(
+            actor,
+            state.task,
+            history=[c.attempt(feedback=feedback) for c in state.candidates],
+            round=state.round + 1,
+            parent=last.id if last else None,
+        )
+        return {"candidates": [candidate], "round": state.round + 1, "tests": state.task.tests}
+
+    @node("check")
+    async def check(state: TryAgainState) -> dict[str, Any]:
+        candidate = state.candidates[-1]
+        if state.task.is_code or critic is None:
+            candidate = await check_with_verifier(
+                candidate, state.task, state.tests, make_verifier
+            )
+        else:
+            candidate = await check_with_critic(candidate, state.task, critic)
+        # The score is kept for picking the best answer; it never reaches the actor.
+        stop, _ = decide_stop(
+            candidate, best_candidate(state.candidates[:-1]), round=state.round,
+            max_rounds=max_rounds, stale_rounds=0, patience=None, budget=budget,
+        )
+        return {"candidates": [candidate], "stop_reason": stop}
+
+    @node("finish")
+    async def finish(state: TryAgainState) -> dict[str, Any]:
+        return {}
+
+    builder = StateGraph(TryAgainState)
+    builder.add_node("act", act)
+    builder.add_node("check", check)
+    builder.add_node("finish", finish)
+    builder.add_edge(START, "act")
+    builder.add_conditional_edges("act", route_unless_stopped("check"), ["check", "finish"])
+    builder.add_conditional_edges("check", route_unless_stopped("act"), ["act", "finish"])
+    builder.add_edge("finish", END)
+    return builder.compile(checkpointer=checkpointer, name="try_again")
