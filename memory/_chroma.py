@@ -16,6 +16,7 @@ from agentloop.memory._base import VectorMemoryStore
 from agentloop.memory._chroma_ef import EMBEDDING_FUNCTION_NAME, chroma_embedding_function
 from agentloop.memory._embedders import Embedder, embedder_from_config
 from agentloop.memory._filters import Conditions, chroma_where
+from agentloop.memory._lock import acquire_folder, release_folder
 from agentloop.memory._scoring import UsefulnessPolicy
 
 __all__ = [
@@ -214,6 +215,10 @@ class _ChromaStore(VectorMemoryStore):
         found = sorted(self._records(where=chroma_where(conditions)), key=lambda e: e.created_at)
         return found if limit is None else found[:limit]
 
+    def close(self) -> None:
+        """Drop the connection; the store reopens it if used again."""
+        self._collection = None
+
     async def count(self) -> int:
         """How many entries the collection holds."""
         await self._ready()
@@ -250,6 +255,7 @@ class ChromaMemoryStore(_ChromaStore):
             policy=policy,
         )
         self.path = Path(path).expanduser()
+        self._locked = False
 
     def __repr__(self) -> str:
         return f"ChromaMemoryStore({str(self.path)!r}, collection={self.collection_name!r})"
@@ -271,7 +277,20 @@ class ChromaMemoryStore(_ChromaStore):
                 "the chroma memory store needs chromadb; pip install 'agentloop[memory]'"
             ) from exc
         self.path.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(self.path), settings=_settings(Settings))
+        acquire_folder(self.path)
+        self._locked = True
+        try:
+            return chromadb.PersistentClient(path=str(self.path), settings=_settings(Settings))
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Let another process open this folder; this store reopens it if used again."""
+        self._collection = None
+        if self._locked:
+            self._locked = False
+            release_folder(self.path)
 
 
 class ChromaServerMemoryStore(_ChromaStore):
