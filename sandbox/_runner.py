@@ -282,6 +282,12 @@ def _spawn(req: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
             buffer += chunk
     if stdin_open:
         os.close(in_w)
+    if stop_reason != "none" and child_pid:
+        # SIGKILL is asynchronous: wait until the command's pid 1 (and so its whole namespace)
+        # is really gone, so that nothing of this run outlives the reply.
+        give_up = time.monotonic() + 5.0
+        while os.path.exists(f"/proc/{child_pid}") and time.monotonic() < give_up:
+            time.sleep(0.002)
     # Collect the waiter; once it is gone, whatever it reported is complete.
     try:
         os.waitpid(waiter, 0)
