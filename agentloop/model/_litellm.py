@@ -56,6 +56,29 @@ def _unwrap_ours(exc: BaseException) -> AgentloopError | None:
     return None
 
 
+def _chain(exc: BaseException) -> list[BaseException]:
+    found: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in found and len(found) < 16:
+        found.append(current)
+        current = current.__cause__ or current.__context__
+    return found
+
+
+def _underlying_transport_error(
+    exc: BaseException,
+) -> tuple[type[ModelTimeoutError] | type[ModelConnectionError], str] | None:
+    """A timeout or refused connection that litellm reports as a 500 "Connection error."."""
+    import httpx
+
+    for cause in _chain(exc)[1:]:
+        if isinstance(cause, httpx.TimeoutException | TimeoutError):
+            return ModelTimeoutError, f"no answer in time ({type(cause).__name__})"
+        if isinstance(cause, httpx.ConnectError | ConnectionError):
+            return ModelConnectionError, f"could not connect ({cause})"
+    return None
+
+
 def _headers(exc: BaseException) -> Mapping[str, str]:
     # exception_mapping_utils attaches the provider's response headers as
     # `litellm_response_headers`; openai-style errors also keep the raw httpx response.
@@ -95,6 +118,10 @@ def translate_error(exc: BaseException, model: str) -> BaseException:
     ours = _unwrap_ours(exc)
     if ours is not None:
         return ours
+    underlying = _underlying_transport_error(exc)
+    if underlying is not None:
+        kind, detail = underlying
+        return kind(f"{model}: {detail}", model=model)
     from litellm import exceptions as litellm
 
     message = f"{model}: {getattr(exc, 'message', None) or exc}"

@@ -1,0 +1,215 @@
+"""ModelClient on scripted models: answers, samples, streaming, budget, concurrency, traces."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import anyio
+import pytest
+
+from agentloop import Budget, BudgetExhausted, Message, system, user
+from agentloop.errors import ConfigError, ModelAuthError, RateLimitedError, UnknownModelError
+from agentloop.model import GenerateConfig, ModelClient, RetryPolicy
+from agentloop.testing import ScriptedModel
+from agentloop.tracing import SpanRecord, add_sink, remove_sink
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"  # litellm runs on asyncio only
+
+
+@pytest.fixture
+def spans() -> Iterator[list[SpanRecord]]:
+    records: list[SpanRecord] = []
+
+    class ListSink:
+        def emit(self, record: SpanRecord) -> None:
+            records.append(record)
+
+        def emit_evaluation(self, trace_id: str, span_id: str, evaluation: Any) -> None:
+            pass
+
+    sink = ListSink()
+    add_sink(sink)
+    yield records
+    remove_sink(sink)
+
+
+async def test_complete_returns_the_scripted_reply_with_word_usage() -> None:
+    model = ScriptedModel(replies=["Paris is the capital"])
+    completion = await ModelClient(model.model).complete(
+        [system("be brief"), user("capital of France?")]
+    )
+    assert completion.text == "Paris is the capital"
+    assert completion.finish_reasons == ["stop"]
+    assert completion.usage.input_tokens == 2 + 3
+    assert completion.usage.output_tokens == 4
+    assert completion.usage.cost_usd == 0.0
+    assert not completion.cached
+    (call,) = model.calls
+    assert [m.role for m in call.messages] == ["system", "user"]
+
+
+async def test_n_samples_come_from_one_call() -> None:
+    model = ScriptedModel(replies=["a", "b", "c"])
+    completion = await ModelClient(model.model).complete("pick", n=3)
+    assert completion.texts == ["a", "b", "c"]
+    assert model.call_count == 1
+    assert model.calls[0].params["n"] == 3
+
+
+async def test_generation_config_merges_and_reaches_the_provider() -> None:
+    model = ScriptedModel(fn=lambda messages: "ok")
+    client = ModelClient(model.model, config=GenerateConfig(temperature=0.2, max_tokens=50))
+    await client.complete("x", config=GenerateConfig(max_tokens=7, seed=3, extra={"top_k": 5}))
+    params = model.calls[0].params
+    assert params["temperature"] == 0.2
+    assert params["max_tokens"] == 7
+    assert params["seed"] == 3
+
+
+async def test_stream_yields_deltas_and_charges_at_the_end(spans: list[SpanRecord]) -> None:
+    model = ScriptedModel(replies=["one two three"])
+    budget = Budget()
+    deltas = [d async for d in ModelClient(model.model, budget=budget).stream("count")]
+    assert len(deltas) == 3
+    assert "".join(deltas) == "one two three"
+    assert budget.spent.calls == 1
+    assert budget.spent.output_tokens == 3
+    (chat,) = [s for s in spans if s.kind == "chat"]
+    assert chat.attributes["gen_ai.output.messages"] == ["one two three"]
+    assert chat.attributes["gen_ai.usage.output_tokens"] == 3
+
+
+async def test_budget_charges_each_call_and_stops_at_the_limit() -> None:
+    model = ScriptedModel(fn=lambda messages: "four words right here")
+    budget = Budget(max_calls=3)
+    client = ModelClient(model.model, budget=budget)
+    for _ in range(3):
+        await client.complete("hello there")
+    assert budget.spent.calls == 3
+    assert budget.spent.input_tokens == 6
+    assert budget.spent.output_tokens == 12
+    with pytest.raises(BudgetExhausted) as caught:
+        await client.complete("hello there")
+    assert caught.value.limit == "calls"
+    assert caught.value.spent.calls == 3
+    assert model.call_count == 3  # the refused call never reached the model
+
+
+async def test_token_budget_is_shared_across_concurrent_tasks_and_clients() -> None:
+    model = ScriptedModel(fn=lambda messages: "a b c d e", latency=0.01)
+    budget = Budget(max_output_tokens=100)
+    first = ModelClient(model.model, budget=budget, max_concurrency=2)
+    second = first.with_budget(budget)
+    stopped: list[int] = []
+
+    async def worker(client: ModelClient, index: int) -> None:
+        while True:
+            try:
+                await client.complete(f"task {index}")
+            except BudgetExhausted:
+                stopped.append(index)
+                return
+
+    async with anyio.create_task_group() as tg:
+        for i in range(6):
+            tg.start_soon(worker, first if i % 2 else second, i)
+
+    assert sorted(stopped) == list(range(6))
+    spent = budget.spent
+    assert spent.calls == model.call_count
+    assert spent.output_tokens == 5 * model.call_count
+    # The limit holds up to the calls already in flight when it was reached (2 slots).
+    assert 20 <= model.call_count <= 20 + 2
+
+
+async def test_concurrency_limit_is_the_most_calls_in_flight() -> None:
+    model = ScriptedModel(fn=lambda messages: "ok", latency=0.05)
+    client = ModelClient(model.model, max_concurrency=3)
+    async with anyio.create_task_group() as tg:
+        for i in range(10):
+            tg.start_soon(client.complete, f"q{i}")
+    assert model.call_count == 10
+    assert model.max_in_flight == 3
+
+
+async def test_with_budget_shares_the_concurrency_limit() -> None:
+    model = ScriptedModel(fn=lambda messages: "ok", latency=0.05)
+    client = ModelClient(model.model, max_concurrency=2)
+    other = client.with_budget(Budget())
+    async with anyio.create_task_group() as tg:
+        for i in range(8):
+            tg.start_soon((client if i % 2 else other).complete, f"q{i}")
+    assert model.max_in_flight == 2
+
+
+async def test_retryable_errors_from_a_provider_are_retried() -> None:
+    model = ScriptedModel(replies=[RateLimitedError("busy", retry_after=0.05), "fine"])
+    policy = RetryPolicy(initial_wait=0.01, jitter=0.0)
+    completion = await ModelClient(model.model, retry=policy).complete("q")
+    assert completion.text == "fine"
+    assert model.call_count == 2
+
+
+async def test_fatal_errors_from_a_provider_surface_at_once() -> None:
+    model = ScriptedModel(replies=[ModelAuthError("bad key"), "never"])
+    with pytest.raises(ModelAuthError):
+        await ModelClient(model.model).complete("q")
+    assert model.call_count == 1
+
+
+async def test_timeout_on_an_in_process_model_is_retried_then_surfaces() -> None:
+    model = ScriptedModel(fn=lambda messages: "late", latency=0.5)
+    policy = RetryPolicy(max_attempts=2, initial_wait=0.01, jitter=0.0)
+    client = ModelClient(model.model, retry=policy, config=GenerateConfig(timeout=0.05))
+    from agentloop.errors import ModelTimeoutError
+
+    with pytest.raises(ModelTimeoutError):
+        await client.complete("q")
+    assert model.call_count == 2
+
+
+async def test_chat_span_carries_the_gen_ai_attributes(spans: list[SpanRecord]) -> None:
+    model = ScriptedModel(replies=["x y", "z"])
+    client = ModelClient(model.model, config=GenerateConfig(temperature=0.7, max_tokens=9))
+    await client.complete([Message(role="user", content="hi there")], n=2)
+    (chat,) = spans
+    assert chat.name == f"chat {model.model}"
+    a = chat.attributes
+    assert a["gen_ai.operation.name"] == "chat"
+    assert a["gen_ai.request.model"] == model.model
+    assert a["gen_ai.request.temperature"] == 0.7
+    assert a["gen_ai.request.max_tokens"] == 9
+    assert a["gen_ai.input.messages"] == [{"role": "user", "content": "hi there"}]
+    assert a["gen_ai.output.messages"] == ["x y", "z"]
+    assert a["gen_ai.response.finish_reasons"] == ["stop", "stop"]
+    assert a["gen_ai.usage.input_tokens"] == 2
+    assert a["gen_ai.usage.output_tokens"] == 3
+    assert a["agentloop.cost_usd"] == 0.0
+    assert a["agentloop.cache_hit"] is False
+    assert a["agentloop.attempts"] == 1
+    assert a["agentloop.latency_s"] >= 0.0
+
+
+async def test_unknown_provider_is_a_config_error() -> None:
+    with pytest.raises(UnknownModelError, match="prefix it with a litellm provider"):
+        await ModelClient("nosuchprovider/model").complete("q")
+
+
+async def test_sync_wrapper_refuses_to_run_inside_an_event_loop() -> None:
+    model = ScriptedModel(replies=["x"])
+    with pytest.raises(ConfigError, match="await client.complete"):
+        ModelClient(model.model).complete_sync("q")
+
+
+def test_sync_wrapper_runs_in_scripts() -> None:
+    model = ScriptedModel(replies=["first", "second"])
+    client = ModelClient(model.model, max_concurrency=1)
+    # Two calls, two fresh event loops: the client's limiter must not leak between them.
+    assert client.complete_sync("q").text == "first"
+    assert client.complete_sync("q").text == "second"
