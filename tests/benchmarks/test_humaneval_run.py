@@ -1,0 +1,83 @@
+"""One problem through the whole harness, on the real client with a scripted model: what the
+model is shown never includes the hidden tests, and tokens, calls and the score are recorded."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import anyio
+import pytest
+
+from agentloop._messages import Message
+from agentloop.testing import ScriptedModel
+from benchmarks._humaneval_scoring import SubprocessScorer
+from benchmarks._humaneval_tasks import HiddenCheck, VisibleProblem
+from benchmarks.humaneval import make_client, parse_args, run_problem
+
+PROBLEM = VisibleProblem(
+    task_id="T/1",
+    prompt='def add(xs):\n    """Sum xs.\n    >>> add([1, 2])\n    3\n    """\n',
+    entry_point="add",
+    visible_tests=("assert add([1, 2]) == 3",),
+)
+SECRET = "assert candidate([40, 2]) == 42  # hidden-marker"
+HIDDEN = HiddenCheck("T/1", f"def check(candidate):\n    {SECRET}\n", "add")
+WRONG = "```python\ndef add(xs):\n    return 0\n```"
+RIGHT = "```python\ndef add(xs):\n    return sum(xs)\n```"
+
+
+def _args(strategy: str, *extra: str) -> argparse.Namespace:
+    return parse_args(["--strategy", strategy, "--model", "unused", *extra])
+
+
+def _run(strategy: str, replies: list[str], *extra: str) -> tuple[dict[str, Any], list[Message]]:
+    seen: list[Message] = []
+    answers = iter(replies)
+
+    def reply(messages: list[Message]) -> str:
+        seen.extend(messages)
+        return next(answers, replies[-1])
+
+    model = ScriptedModel(fn=reply)
+    record = anyio.run(
+        lambda: run_problem(
+            PROBLEM,
+            HIDDEN,
+            strategy=strategy,
+            client=make_client(model.model, threads=1),
+            scorer=SubprocessScorer(timeout_s=5),
+            args=_args(strategy, *extra),
+        )
+    )
+    return record, seen
+
+
+@pytest.mark.parametrize(("replies", "passed"), [([RIGHT], True), ([WRONG], False)])
+def test_single_shot_is_scored_on_hidden_tests_only(replies: list[str], passed: bool) -> None:
+    record, seen = _run("single", replies)
+    assert record["passed"] is passed
+    assert record["calls"] == 1
+    assert record["tokens"] > 0
+    assert all("hidden-marker" not in m.content and "check(" not in m.content for m in seen)
+
+
+def test_reflexion_refines_from_visible_tests_and_never_sees_hidden_ones(
+    bwrap_available: bool,
+) -> None:
+    if not bwrap_available:
+        pytest.skip("the graphs' verifier runs visible tests in the bubblewrap sandbox")
+    record, seen = _run("reflexion", [WRONG, "Lesson: return the sum.", RIGHT], "--rounds", "3")
+    assert record["passed"] is True
+    assert record["calls"] >= 2
+    assert record["stop_reason"] == "solved"
+    # The visible test's failure reached the model; the hidden test never did.
+    assert any("add([1, 2])" in m.content for m in seen if m.role == "user")
+    assert all("hidden-marker" not in m.content for m in seen)
+
+
+def test_budget_exhaustion_scores_what_the_strategy_had() -> None:
+    record, _ = _run("single", [RIGHT], "--budget-tokens", "1")
+    assert record["calls"] == 1  # the budget is checked before a call, and one call fits
+    record, _ = _run("single", [RIGHT], "--budget-tokens", "0")
+    assert (record["calls"], record["passed"], record["stop_reason"]) == (0, False, "budget")
