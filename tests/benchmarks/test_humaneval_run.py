@@ -13,7 +13,7 @@ from agentloop._messages import Message
 from agentloop.testing import ScriptedModel
 from benchmarks._humaneval_scoring import SubprocessScorer
 from benchmarks._humaneval_tasks import HiddenCheck, VisibleProblem
-from benchmarks.humaneval import make_client, parse_args, run_problem
+from benchmarks.humaneval import make_client, model_short, parse_args, run_problem
 
 PROBLEM = VisibleProblem(
     task_id="T/1",
@@ -81,3 +81,10 @@ def test_budget_exhaustion_scores_what_the_strategy_had() -> None:
     assert record["calls"] == 1  # the budget is checked before a call, and one call fits
     record, _ = _run("single", [RIGHT], "--budget-tokens", "0")
     assert (record["calls"], record["passed"], record["stop_reason"]) == (0, False, "budget")
+
+
+def test_result_names_use_a_short_model_name() -> None:
+    gguf = "local//home/u/.cache/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+    assert model_short(gguf) == "qwen2.5-coder-0.5b-instruct-q4_k_m"
+    assert model_short("openai/gpt-4o-mini") == "gpt-4o-mini"
+    assert model_short("local/smollm2-135m") == "smollm2-135m"
