@@ -1,11 +1,13 @@
 """Sandboxes that run untrusted code in isolation, and verifiers that turn runs into verdicts."""
 
+from agentloop.sandbox._docker import DockerSandbox, gc_containers
 from agentloop.sandbox._local import LocalSandbox
 from agentloop.sandbox._protocol import ExecResult, Sandbox, SandboxLimits, StopReason
 from agentloop.sandbox._tests import TestPlan, TestStep, plan_tests
 from agentloop.sandbox._verifier import PythonTestVerifier
 
 __all__ = [
+    "DockerSandbox",
     "ExecResult",
     "LocalSandbox",
     "PythonTestVerifier",
@@ -14,5 +16,6 @@ __all__ = [
     "StopReason",
     "TestPlan",
     "TestStep",
+    "gc_containers",
     "plan_tests",
 ]

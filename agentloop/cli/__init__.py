@@ -29,6 +29,7 @@ _COMMAND_MODULES = [
     "agentloop.cli._models",
     "agentloop.cli._traces",
     "agentloop.cli._memory",
+    "agentloop.cli._sandbox",
 ]
 
 _err = Console(stderr=True)

@@ -1,0 +1,407 @@
+"""`DockerSandbox`: one fresh, hardened container per episode, controlled through `exec` only."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shlex
+import socket
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import anyio
+import anyio.to_thread
+
+from agentloop.errors import SandboxError, SandboxUnavailable
+from agentloop.sandbox._protocol import ExecResult, SandboxLimits, StopReason
+
+__all__ = ["DEFAULT_IMAGE", "LABEL", "DockerSandbox", "container_options", "gc_containers"]
+
+DEFAULT_IMAGE = "agentloop/sandbox-python:3.11"
+"""Built on first use from the Dockerfile beside this module."""
+LABEL = "agentloop.sandbox"
+_DOCKERFILE_DIR = Path(__file__).parent
+_WORK_DIR = "/work"
+_WATCHDOG_GRACE_S = 5.0
+_MAX_READ_BYTES = 64 * 1024 * 1024
+_MEMORY_MARKERS = ("MemoryError", "Cannot allocate memory", "std::bad_alloc", "out of memory")
+
+
+def _client() -> Any:
+    try:
+        import docker
+    except ImportError:
+        raise SandboxUnavailable(
+            "the docker sandbox needs the docker SDK: pip install 'agentloop[docker]'"
+        ) from None
+    try:
+        client = docker.from_env(timeout=10)
+        client.ping()
+    except Exception as exc:
+        raise SandboxUnavailable(
+            f"no Docker daemon answers ({exc}); start Docker, set DOCKER_HOST, "
+            "or use sandbox='local'"
+        ) from None
+    return client
+
+
+def container_options(
+    limits: SandboxLimits, *, image: str, env: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The hardened `containers.run` options for one episode's container."""
+    from docker.types import Ulimit
+
+    cpu = limits.cpu_time_s
+    return {
+        "image": image,
+        "command": ["sleep", "infinity"],
+        "detach": True,
+        "init": True,  # a real pid 1 reaps and forwards signals
+        "user": "65534:65534",
+        "network_mode": "none",
+        "read_only": True,
+        "tmpfs": {
+            _WORK_DIR: f"size={limits.disk_bytes},mode=1777,uid=65534,gid=65534",
+            "/tmp": f"size={limits.disk_bytes},mode=1777",
+        },
+        "working_dir": _WORK_DIR,
+        "cap_drop": ["ALL"],
+        "security_opt": ["no-new-privileges:true"],
+        "pids_limit": limits.processes,
+        "mem_limit": limits.memory_bytes,
+        "memswap_limit": limits.memory_bytes,  # equal: no swap to hide in
+        "ipc_mode": "private",
+        "ulimits": [
+            Ulimit(name="cpu", soft=cpu, hard=cpu + 1),
+            Ulimit(name="fsize", soft=limits.file_size_bytes, hard=limits.file_size_bytes),
+            Ulimit(name="nofile", soft=limits.open_files, hard=limits.open_files),
+            Ulimit(name="core", soft=0, hard=0),
+        ],
+        "environment": {
+            "HOME": _WORK_DIR, "TMPDIR": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
+            **(env or {}),
+        },
+        "labels": {LABEL: "1", f"{LABEL}.owner": f"{socket.gethostname()}:{os.getpid()}"},
+    }
+
+
+def _ensure_image(client: Any, image: str) -> None:
+    import docker.errors
+
+    try:
+        client.images.get(image)
+    except docker.errors.ImageNotFound:
+        if image != DEFAULT_IMAGE:
+            client.images.pull(image)
+        else:
+            client.images.build(path=str(_DOCKERFILE_DIR), dockerfile="Dockerfile", tag=image, rm=True)
+
+
+class _ContainerPool:
+    """Fresh containers started ahead of need; each serves one episode and is then removed."""
+
+    def __init__(self, options: dict[str, Any], size: int) -> None:
+        self.options = options
+        self.size = size
+        self._idle: list[Any] = []
+        self._cond = threading.Condition()
+        self._error: Exception | None = None
+        self._client = _client()
+        _ensure_image(self._client, options["image"])
+        threading.Thread(target=self._fill, name="agentloop-docker-pool", daemon=True).start()
+
+    def _fill(self) -> None:
+        while True:
+            with self._cond:
+                while len(self._idle) >= self.size:
+                    self._cond.wait()
+            try:
+                container = self._client.containers.run(**self.options)
+            except Exception as exc:
+                with self._cond:
+                    self._error = exc
+                    self._cond.notify_all()
+                time.sleep(5.0)
+                continue
+            with self._cond:
+                self._error = None
+                self._idle.append(container)
+                self._cond.notify_all()
+
+    def acquire(self) -> Any:
+        with self._cond:
+            deadline = time.monotonic() + 60
+            while not self._idle:
+                if self._error is not None:
+                    raise SandboxError(f"cannot start a sandbox container: {self._error}")
+                if not self._cond.wait(timeout=deadline - time.monotonic()):
+                    raise SandboxError("no sandbox container started within 60 s")
+            container = self._idle.pop(0)
+            self._cond.notify_all()
+            return container
+
+    def close(self) -> None:
+        with self._cond:
+            idle, self._idle, self.size = self._idle, [], 0
+        for container in idle:
+            _remove(container)
+
+
+def _remove(container: Any) -> None:
+    try:
+        container.remove(force=True)
+    except Exception:
+        pass  # already gone; `agentloop sandbox gc` sweeps anything left
+
+
+_pools: dict[str, _ContainerPool] = {}
+_pools_lock = threading.Lock()
+
+
+@atexit.register
+def _close_pools() -> None:
+    for pool in list(_pools.values()):
+        pool.close()
+
+
+def gc_containers(*, everything: bool = False) -> list[str]:
+    """Remove sandbox containers left behind by processes that are gone (or all, `everything`)."""
+    client = _client()
+    removed = []
+    host = socket.gethostname()
+    for container in client.containers.list(all=True, filters={"label": LABEL}):
+        owner = container.labels.get(f"{LABEL}.owner", "")
+        owner_host, _, pid = owner.partition(":")
+        alive = owner_host == host and pid.isdigit() and Path(f"/proc/{pid}").exists()
+        if everything or not alive:
+            _remove(container)
+            removed.append(container.short_id)
+    return removed
+
+
+class DockerSandbox:
+    """Runs code in a fresh Docker container per episode, with hardened defaults.
+
+    No network, read-only root, size-limited tmpfs for /work and /tmp, all capabilities dropped,
+    no-new-privileges, uid 65534, a pids limit, memory limit equal to memory+swap, and an init.
+    Commands run through `docker exec` only, each under `timeout -s KILL` inside the container
+    and a watchdog on the host that kills the whole container if that ever fails.
+    """
+
+    def __init__(
+        self,
+        *,
+        limits: SandboxLimits | None = None,
+        image: str = DEFAULT_IMAGE,
+        env: Mapping[str, str] | None = None,
+        pool_size: int = 2,
+        python: str = "python3",
+    ) -> None:
+        self.limits = limits or SandboxLimits()
+        self._options = container_options(self.limits, image=image, env=env)
+        self._pool_size = pool_size
+        self._python = python
+        self._container: Any = None
+        self._closed = False
+        self._runs = 0
+
+    @property
+    def work_dir(self) -> str:
+        return _WORK_DIR
+
+    async def __aenter__(self) -> Self:
+        await self._ensure_container()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """End the episode: the container and everything in it are removed."""
+        self._closed = True
+        container, self._container = self._container, None
+        if container is not None:
+            await anyio.to_thread.run_sync(_remove, container)
+
+    async def _ensure_container(self) -> Any:
+        if self._closed:
+            raise SandboxError("this sandbox episode has ended; create a new DockerSandbox")
+        if self._container is None:
+            self._container = await anyio.to_thread.run_sync(self._acquire)
+        return self._container
+
+    def _acquire(self) -> Any:
+        key = repr(sorted(self._options.items(), key=lambda kv: kv[0]))
+        with _pools_lock:
+            pool = _pools.get(key)
+            if pool is None:
+                pool = _pools[key] = _ContainerPool(self._options, self._pool_size)
+        return pool.acquire()
+
+    async def exec(
+        self,
+        cmd: list[str] | str,
+        *,
+        input: bytes | str | None = None,
+        cwd: str | None = None,
+        env: dict[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> ExecResult:
+        argv = ["/bin/sh", "-c", cmd] if isinstance(cmd, str) else list(cmd)
+        data = input.encode() if isinstance(input, str) else input
+        container = await self._ensure_container()
+        wall = timeout if timeout is not None else self.limits.wall_time_s
+        workdir = os.path.join(_WORK_DIR, cwd) if cwd else _WORK_DIR
+        return await anyio.to_thread.run_sync(
+            lambda: self._exec_blocking(container, argv, data, workdir, env or {}, wall)
+        )
+
+    async def run_python(
+        self, source: str, *, input: bytes | str | None = None, timeout: float | None = None
+    ) -> ExecResult:
+        self._runs += 1
+        path = f"/tmp/.agentloop-run-{self._runs}.py"
+        await self.write_file(path, source)
+        return await self.exec([self._python, path], input=input, timeout=timeout)
+
+    async def write_file(self, path: str, content: bytes | str) -> None:
+        data = content.encode() if isinstance(content, str) else content
+        target = os.path.join(_WORK_DIR, path)
+        result = await self.exec(
+            ["/bin/sh", "-c", 'mkdir -p "$(dirname "$1")" && cat > "$1"', "sh", target],
+            input=data, timeout=60,
+        )
+        if not result.ok:
+            raise SandboxError(f"cannot write {path!r} in the sandbox: {result.stderr.strip()}")
+
+    async def read_file(self, path: str) -> bytes:
+        container = await self._ensure_container()
+        target = os.path.join(_WORK_DIR, path)
+
+        def read() -> bytes:
+            exit_code, out, err, _ = self._stream(
+                container, ["cat", "--", target], None, _WORK_DIR, {}, 60.0, _MAX_READ_BYTES
+            )
+            if exit_code != 0:
+                raise SandboxError(f"cannot read {path!r} in the sandbox: {err.decode().strip()}")
+            return out
+
+        return await anyio.to_thread.run_sync(read)
+
+    def _exec_blocking(
+        self,
+        container: Any,
+        argv: list[str],
+        data: bytes | None,
+        workdir: str,
+        env: dict[str, str],
+        wall: float,
+    ) -> ExecResult:
+        started = time.monotonic()
+        # The command's pid is recorded so that an output flood can be killed group-wide;
+        # `timeout` leads its own process group and kills it all at the deadline.
+        pid_file = f"/tmp/.agentloop-pid-{time.monotonic_ns()}"
+        wrapped = [
+            "/bin/sh", "-c", f'echo $$ > {pid_file}; exec timeout -s KILL {wall:.3f} "$@"', "sh",
+            *argv,
+        ]
+        exit_code, out, err, stop = self._stream(
+            container, wrapped, data, workdir, env, wall + _WATCHDOG_GRACE_S,
+            self.limits.output_bytes, pid_file=pid_file,
+        )
+        duration = time.monotonic() - started
+        stop_reason = StopReason.NONE
+        signum: int | None = None
+        if stop is not None:
+            stop_reason, exit_code, signum = stop, -9, 9
+        elif exit_code == 137:
+            signum, exit_code = 9, -9
+            stop_reason = StopReason.TIMEOUT if duration >= wall - 0.05 else StopReason.MEMORY
+        elif exit_code > 128:
+            signum, exit_code = exit_code - 128, -(exit_code - 128)
+            stop_reason = StopReason.TIMEOUT if signum == 24 else StopReason.SIGNAL  # SIGXCPU
+        elif exit_code != 0 and any(m in err[-4096:].decode(errors="replace") for m in _MEMORY_MARKERS):
+            stop_reason = StopReason.MEMORY
+        cap = self.limits.output_bytes
+        return ExecResult(
+            exit_code=exit_code,
+            signal=signum,
+            stdout=out[:cap].decode(errors="replace"),
+            stderr=err[:cap].decode(errors="replace"),
+            stdout_truncated=len(out) > cap,
+            stderr_truncated=len(err) > cap,
+            duration_s=duration,
+            stop_reason=stop_reason,
+        )
+
+    def _stream(
+        self,
+        container: Any,
+        argv: list[str],
+        data: bytes | None,
+        workdir: str,
+        env: dict[str, str],
+        deadline_s: float,
+        cap: int,
+        *,
+        pid_file: str | None = None,
+    ) -> tuple[int, bytes, bytes, StopReason | None]:
+        """Run one exec, feeding stdin and reading both streams with a cap and a watchdog."""
+        from docker.utils.socket import frames_iter
+
+        api = container.client.api
+        exec_id = api.exec_create(
+            container.id, argv, stdin=data is not None, stdout=True, stderr=True,
+            workdir=workdir, environment=env, user="65534:65534",
+        )["Id"]
+        sock = api.exec_start(exec_id, socket=True)
+        raw = getattr(sock, "_sock", sock)
+        deadline = time.monotonic() + deadline_s
+        if data is not None:
+            raw.sendall(data)
+        try:
+            raw.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        raw.settimeout(max(deadline - time.monotonic(), 0.1))
+        buffers = {1: bytearray(), 2: bytearray()}
+        stop: StopReason | None = None
+        try:
+            for stream, chunk in frames_iter(sock, tty=False):
+                buffer = buffers.get(stream)
+                if buffer is None:
+                    continue
+                buffer += chunk[: cap + 1 - len(buffer)]
+                if len(buffer) > cap:
+                    stop = StopReason.OUTPUT_LIMIT
+                    self._kill_group(container, pid_file)
+                    break
+                if time.monotonic() > deadline:
+                    raise TimeoutError
+                raw.settimeout(max(deadline - time.monotonic(), 0.1))
+        except (TimeoutError, socket.timeout):
+            # The in-container timeout should have fired long ago: end the whole episode.
+            stop = StopReason.TIMEOUT
+            _remove(container)
+            self._container = None
+            self._closed = True
+        finally:
+            sock.close()
+        exit_code = api.exec_inspect(exec_id).get("ExitCode") if stop is None else -9
+        return int(exit_code if exit_code is not None else -1), bytes(buffers[1]), bytes(buffers[2]), stop
+
+    @staticmethod
+    def _kill_group(container: Any, pid_file: str | None) -> None:
+        if pid_file is None:
+            return
+        script = f"kill -9 -- -$(cat {shlex.quote(pid_file)}) 2>/dev/null; true"
+        container.exec_run(["/bin/sh", "-c", script], user="65534:65534")
