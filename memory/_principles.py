@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import anyio.to_thread
 from pydantic import BaseModel, ConfigDict, Field
@@ -53,6 +53,13 @@ class PrincipleWriter(Protocol):
     async def structured(self, messages: list[Message], output_type: type[T]) -> T: ...
 
 
+if TYPE_CHECKING:
+    from agentloop.model import ModelClient
+
+    def _model_client_writes_principles(client: ModelClient) -> PrincipleWriter:
+        return client  # mypy checks that the real client fits the protocol
+
+
 def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
     dot = sum(x * y for x, y in zip(a, b, strict=True))
     norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
@@ -62,23 +69,35 @@ def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
 def cluster_feedback(
     items: Sequence[Feedback], vectors: Sequence[Sequence[float]], *, similarity: float
 ) -> list[list[Feedback]]:
-    """Group items whose vectors lie within `similarity` (cosine) of a group's centroid.
+    """Group items by average-linkage agglomerative clustering on cosine similarity: the two
+    closest groups merge until no two groups are, on average, `similarity` alike.
 
-    One greedy pass in the given order: deterministic, and fast enough for the hundreds of
-    pieces of feedback a run collects.
+    Deterministic; quadratic memory and about cubic time in pure Python, which suits the
+    hundreds of pieces of feedback a batch of runs collects (cluster bigger sets in chunks).
     """
-    groups: list[list[Feedback]] = []
-    sums: list[list[float]] = []
-    for item, vector in zip(items, vectors, strict=True):
-        scores = [_cosine(vector, total) for total in sums]
-        best = max(range(len(scores)), key=scores.__getitem__, default=None)
-        if best is not None and scores[best] >= similarity:
-            groups[best].append(item)
-            sums[best] = [s + v for s, v in zip(sums[best], vector, strict=True)]
-        else:
-            groups.append([item])
-            sums.append(list(vector))
-    return groups
+    n = len(items)
+    if n != len(vectors):
+        raise ValueError(f"{n} items but {len(vectors)} vectors")
+    sim = [[_cosine(vectors[i], vectors[j]) for j in range(n)] for i in range(n)]
+    groups: dict[int, list[int]] = {i: [i] for i in range(n)}
+    while len(groups) > 1:
+        keys = sorted(groups)
+        best, pair = similarity, None
+        for x, a in enumerate(keys):
+            for b in keys[x + 1 :]:
+                if sim[a][b] >= best:
+                    best, pair = sim[a][b], (a, b)
+        if pair is None:
+            break
+        a, b = pair
+        na, nb = len(groups[a]), len(groups[b])
+        # Lance-Williams update: the merged group's average similarity to every other group.
+        for c in groups:
+            if c not in pair:
+                merged = (na * sim[a][c] + nb * sim[b][c]) / (na + nb)
+                sim[a][c] = sim[c][a] = merged
+        groups[a].extend(groups.pop(b))
+    return [[items[i] for i in sorted(members)] for _, members in sorted(groups.items())]
 
 
 async def distill_principles(
@@ -88,7 +107,7 @@ async def distill_principles(
     embedder: Embedder | str | None = None,
     store: MemoryStore | None = None,
     min_support: int = 2,
-    cluster_similarity: float = 0.55,
+    cluster_similarity: float = 0.25,
     task_family: str | None = None,
     role: str = "actor",
     extra: dict[str, Any] | None = None,
