@@ -98,7 +98,9 @@ def _ensure_image(client: Any, image: str) -> None:
         if image != DEFAULT_IMAGE:
             client.images.pull(image)
         else:
-            client.images.build(path=str(_DOCKERFILE_DIR), dockerfile="Dockerfile", tag=image, rm=True)
+            client.images.build(
+                path=str(_DOCKERFILE_DIR), dockerfile="Dockerfile", tag=image, rm=True
+            )
 
 
 class _ContainerPool:
@@ -329,7 +331,9 @@ class DockerSandbox:
         elif exit_code > 128:
             signum, exit_code = exit_code - 128, -(exit_code - 128)
             stop_reason = StopReason.TIMEOUT if signum == 24 else StopReason.SIGNAL  # SIGXCPU
-        elif exit_code != 0 and any(m in err[-4096:].decode(errors="replace") for m in _MEMORY_MARKERS):
+        elif exit_code != 0 and any(
+            m in err[-4096:].decode(errors="replace") for m in _MEMORY_MARKERS
+        ):
             stop_reason = StopReason.MEMORY
         cap = self.limits.output_bytes
         return ExecResult(
@@ -388,7 +392,7 @@ class DockerSandbox:
                 if time.monotonic() > deadline:
                     raise TimeoutError
                 raw.settimeout(max(deadline - time.monotonic(), 0.1))
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             # The in-container timeout should have fired long ago: end the whole episode.
             stop = StopReason.TIMEOUT
             _remove(container)
@@ -397,7 +401,8 @@ class DockerSandbox:
         finally:
             sock.close()
         exit_code = api.exec_inspect(exec_id).get("ExitCode") if stop is None else -9
-        return int(exit_code if exit_code is not None else -1), bytes(buffers[1]), bytes(buffers[2]), stop
+        code = int(exit_code if exit_code is not None else -1)
+        return code, bytes(buffers[1]), bytes(buffers[2]), stop
 
     @staticmethod
     def _kill_group(container: Any, pid_file: str | None) -> None:

@@ -16,7 +16,9 @@ _HEADLINES = {
     VerdictStatus.SYNTAX_ERROR: "The code does not parse:",
     VerdictStatus.MISSING_ENTRY_POINT: "The code does not define the required function:",
     VerdictStatus.CRASHED: "The code crashed before any test could run:",
-    VerdictStatus.SANDBOX_ERROR: "The code could not be run (a problem with the sandbox, not the code).",
+    VerdictStatus.SANDBOX_ERROR: (
+        "The code could not be run (a problem with the sandbox, not the code)."
+    ),
 }
 
 

@@ -99,7 +99,7 @@ def main() -> None:
 
     out = _CappedText(int(payload.get("output_limit", 4000)))
     err = _CappedText(int(payload.get("output_limit", 4000)))
-    sys.stdout, sys.stderr = out, err  # type: ignore[assignment]
+    sys.stdout, sys.stderr = out, err
     sys.stdin = open(os.devnull)
 
     def on_alarm(signum: int, frame: Any) -> None:
@@ -206,11 +206,13 @@ def main() -> None:
                 right_code = compile(step["right"], _TEST, "eval")
                 left = timed(per_test, lambda c=left_code: eval(c, namespace))
                 right = timed(per_test, lambda c=right_code: eval(c, namespace))
-                holds = timed(per_test, lambda: bool(_OPS[step["op"]](left, right)))
+                compare = _OPS[step["op"]]
+                holds = timed(per_test, lambda: bool(compare(left, right)))  # noqa: B023
                 if holds:
                     record["outcome"] = "passed"
                 else:
-                    actual, expected = (left, right) if step["actual_side"] == "left" else (right, left)
+                    on_left = step["actual_side"] == "left"
+                    actual, expected = (left, right) if on_left else (right, left)
                     op = step["op"]
                     record.update(
                         outcome="failed",
@@ -225,12 +227,14 @@ def main() -> None:
                     )
                     if step.get("message"):
                         try:
-                            message = timed(per_test, lambda: eval(step["message"], namespace))
+                            text = step["message"]
+                            message = timed(per_test, lambda: eval(text, namespace))  # noqa: B023
                             record["message"] = str(message)[:value_limit]
                         except Exception:
                             pass
             else:
-                timed(per_test, lambda: exec(compile(step["code"], _TEST, "exec"), namespace))
+                test_code = compile(step["code"], _TEST, "exec")
+                timed(per_test, lambda: exec(test_code, namespace))  # noqa: B023
                 record["outcome"] = "passed"
         except _Timeout:
             record.update(outcome="timeout", message=f"took longer than {per_test:g}s")

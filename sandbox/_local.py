@@ -28,7 +28,7 @@ __all__ = ["DEFAULT_PRELOAD", "LocalSandbox", "sandbox_env"]
 DEFAULT_PRELOAD = (
     "ast", "bisect", "collections", "copy", "dataclasses", "decimal", "fractions", "functools",
     "hashlib", "heapq", "io", "itertools", "json", "linecache", "math", "operator", "random", "re",
-    "statistics", "string", "traceback", "typing",
+    "signal", "statistics", "string", "threading", "time", "traceback", "types", "typing",
 )
 """Modules the warm interpreter imports once, so that each run finds them already loaded."""
 
@@ -36,7 +36,9 @@ _WATCHDOG_GRACE_S = 5.0
 _MAX_READ_BYTES = 64 * 1024 * 1024
 
 
-def sandbox_env(work_dir: str, python: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+def sandbox_env(
+    work_dir: str, python: str, extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """The whole environment a command sees: an allowlist, never the host's variables."""
     env = {
         "PATH": f"{os.path.dirname(python)}:/usr/local/bin:/usr/bin:/bin",

@@ -1,4 +1,4 @@
-"""The `Sandbox` protocol: run commands and files in isolation, with limits, and say why a run stopped."""
+"""The `Sandbox` protocol: run code in isolation, under limits, and say why a run stopped."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ class SandboxLimits(BaseModel):
     disk_bytes: int = Field(default=64 * _MIB, gt=0)
     """Size of the private writable work dir and /tmp together (a tmpfs)."""
     output_bytes: int = Field(default=1 * _MIB, gt=0)
-    """Stdout and stderr kept, each; past it the command is killed and the output marked truncated."""
+    """Stdout and stderr kept, each; past it the command is killed and its output truncated."""
     open_files: int = Field(default=256, gt=0)
     """Open file descriptors per process (RLIMIT_NOFILE)."""
 
@@ -102,7 +102,7 @@ class Sandbox(Protocol):
     async def run_python(
         self, source: str, *, input: bytes | str | None = None, timeout: float | None = None
     ) -> ExecResult:
-        """Run Python source as `__main__` in the sandbox's interpreter (a warm one where possible)."""
+        """Run Python source as `__main__` in the sandbox's interpreter (warm where possible)."""
         ...
 
     async def write_file(self, path: str, content: bytes | str) -> None:

@@ -122,7 +122,8 @@ def _run_python(source: str, filename: str) -> int:
             status = 1
     except BaseException as exc:
         # Skip our own frame: the traceback starts at the user's code.
-        traceback.print_exception(type(exc), exc, exc.__traceback__.tb_next if exc.__traceback__ else None)
+        tb = exc.__traceback__.tb_next if exc.__traceback__ else None
+        traceback.print_exception(type(exc), exc, tb)
         status = _EXIT_MEMORY if isinstance(exc, MemoryError) else 1
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -351,7 +352,7 @@ def _spawn(req: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
 
 
 def _inside(path: str, config: dict[str, Any]) -> str:
-    """`path` resolved against the work dir; refuses anything outside the sandbox's writable root."""
+    """`path` resolved against the work dir; refuses anything outside the writable root."""
     full = os.path.normpath(os.path.join(config["work"], path))
     real = os.path.realpath(os.path.dirname(full))
     root = os.path.realpath(config["root"])

@@ -169,21 +169,32 @@ class _Pool:
         self.config = config
         self.size = size
         self._idle: list[RunnerProcess] = []
+        self._dirty: list[RunnerProcess] = []
         self._waiting = 0
         self._error: Exception | None = None
         self._cond = threading.Condition()
-        self._thread = threading.Thread(target=self._fill, name="agentloop-sandbox-pool", daemon=True)
+        self._thread = threading.Thread(
+            target=self._fill, name="agentloop-sandbox-pool", daemon=True
+        )
         self._thread.start()
 
     def _fill(self) -> None:
         while True:
             with self._cond:
-                while len(self._idle) >= max(self.size, self._waiting) and self._error is None:
+                while (
+                    not self._dirty
+                    and len(self._idle) >= max(self.size, self._waiting)
+                    and self._error is None
+                ):
                     self._cond.wait()
-                if self._error is not None:
+                if self._error is not None and not self._dirty:
                     self._cond.wait(timeout=5.0)
                     self._error = None
                     continue
+                dirty = self._dirty.pop(0) if self._dirty else None
+            if dirty is not None:
+                self._recycle(dirty)
+                continue
             try:
                 runner = RunnerProcess(self.config)
             except Exception as exc:
@@ -194,6 +205,21 @@ class _Pool:
             with self._cond:
                 self._idle.append(runner)
                 self._cond.notify_all()
+
+    def _recycle(self, runner: RunnerProcess) -> None:
+        """Wipe a used runner's files and keep it warm, or close it if it cannot be made clean."""
+        reusable = runner.alive
+        if reusable:
+            try:
+                reusable = bool(runner.request({"op": "wipe"}, timeout=10.0).get("ok"))
+            except SandboxError:
+                reusable = False
+        with self._cond:
+            if reusable and len(self._idle) < self.size:
+                self._idle.append(runner)
+                self._cond.notify_all()
+                return
+        runner.close()
 
     def acquire(self) -> RunnerProcess:
         with self._cond:
@@ -217,19 +243,10 @@ class _Pool:
                 self._waiting -= 1
 
     def release(self, runner: RunnerProcess) -> None:
-        """Wipe the runner's files and keep it warm, or close it if it cannot be trusted clean."""
-        reusable = runner.alive
-        if reusable:
-            try:
-                reusable = bool(runner.request({"op": "wipe"}, timeout=10.0).get("ok"))
-            except SandboxError:
-                reusable = False
+        """Take a runner back after its episode; it is wiped off the caller's path, then reused."""
         with self._cond:
-            if reusable and len(self._idle) < self.size:
-                self._idle.append(runner)
-                self._cond.notify_all()
-                return
-        runner.close()
+            self._dirty.append(runner)
+            self._cond.notify_all()
 
 
 _pools: dict[RunnerConfig, _Pool] = {}
@@ -263,9 +280,9 @@ def require_bwrap() -> str:
     path = shutil.which("bwrap")
     if path is None:
         raise SandboxUnavailable(
-            "bubblewrap (bwrap) is not installed, so the local sandbox cannot isolate code: install "
-            "the Debian package `bubblewrap` (apt-get install bubblewrap), use sandbox='docker', "
-            "or pass isolation='none' to run unisolated (NOT a security boundary)"
+            "bubblewrap (bwrap) is not installed, so the local sandbox cannot isolate code: "
+            "install the Debian package `bubblewrap` (apt-get install bubblewrap), use "
+            "sandbox='docker', or pass isolation='none' to run unisolated (NOT a security boundary)"
         )
     return path
 

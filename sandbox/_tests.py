@@ -1,4 +1,4 @@
-"""Split a test suite (assert lines, HumanEval `check(candidate)`, pytest functions) into single tests.
+"""Split a test suite (assert lines, HumanEval `check`, pytest functions) into single tests.
 
 The tests are trusted input (they come from the task, not the model), so they are parsed here on
 the host; only the candidate is confined to the sandbox.
@@ -125,12 +125,16 @@ def _detect(tree: ast.Module) -> Literal["asserts", "check", "pytest"]:
     return "asserts"
 
 
-def plan_tests(tests: str, *, entry_point: str | None = None, style: TestStyle = "auto") -> TestPlan:
+def plan_tests(
+    tests: str, *, entry_point: str | None = None, style: TestStyle = "auto"
+) -> TestPlan:
     """Parse `tests` into one step per test (see the module docstring for the styles)."""
     try:
         tree = ast.parse(tests)
     except SyntaxError as exc:
-        raise ConfigError(f"the tests themselves do not parse (line {exc.lineno}): {exc.msg}") from None
+        raise ConfigError(
+            f"the tests themselves do not parse (line {exc.lineno}): {exc.msg}"
+        ) from None
     chosen = _detect(tree) if style == "auto" else style
     targets = {"candidate", *([entry_point] if entry_point else [])}
     steps: list[TestStep] = []

@@ -169,7 +169,8 @@ class PythonTestVerifier:
                 text = (record.get("text") or "").rstrip()
                 return Verdict(
                     status=VerdictStatus.SYNTAX_ERROR,
-                    traceback=f"SyntaxError: {where}{record['message']}" + (f"\n    {text}" if text else ""),
+                    traceback=f"SyntaxError: {where}{record['message']}"
+                    + (f"\n    {text}" if text else ""),
                 )
             if event == "load_timeout":
                 return Verdict(status=VerdictStatus.TIMEOUT, traceback=None)

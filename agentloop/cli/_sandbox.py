@@ -24,8 +24,11 @@ def _read(path_or_text: str, what: str) -> str:
 
 def verify(
     file: str = typer.Argument(..., help="The Python file to verify (the candidate)."),
-    tests: str = typer.Option(..., "--tests", "-t", help="A file of tests: assert lines, "
-                              "a HumanEval `def check(candidate)`, or pytest-style test_ functions."),
+    tests: str = typer.Option(
+        ..., "--tests", "-t",
+        help="A file of tests: assert lines, a HumanEval `def check(candidate)`, "
+        "or pytest-style test_ functions.",
+    ),
     entry_point: str | None = typer.Option(
         None, "--entry-point", "-e", help="The function the tests call (needed for check())."
     ),
@@ -62,8 +65,8 @@ def verify(
                 else:
                     detail = f"{test.exception_type or ''}: {test.message or ''}".strip(": ")
                 style = "green" if test.passed else "red"
-                table.add_row(test.source.strip().splitlines()[0], f"[{style}]{test.outcome.value}[/]",
-                              detail)
+                first_line = test.source.strip().splitlines()[0]
+                table.add_row(first_line, f"[{style}]{test.outcome.value}[/]", detail)
             _out.print(table)
         if not verdict.passed:
             _out.print(verdict.feedback, highlight=False, markup=False)
@@ -79,7 +82,8 @@ def gc(
     from agentloop.sandbox import gc_containers
 
     removed = gc_containers(everything=everything)
-    _out.print(f"removed {len(removed)} sandbox container(s)" + (f": {' '.join(removed)}" if removed else ""))
+    names = f": {' '.join(removed)}" if removed else ""
+    _out.print(f"removed {len(removed)} sandbox container(s){names}")
 
 
 def register(app: typer.Typer) -> None:

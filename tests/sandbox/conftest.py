@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
 import pytest
 
@@ -25,6 +26,7 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+@cache
 def docker_available() -> bool:
     try:
         import docker
