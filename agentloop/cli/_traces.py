@@ -22,9 +22,14 @@ __all__ = ["register"]
 traces_app = typer.Typer(help="Browse and export recorded runs.", no_args_is_help=True)
 
 _DEFAULT_STORE = Path(".agentloop/traces.db")
-StoreOption = Annotated[Path, typer.Option(
-    "--store", envvar="AGENTLOOP_TRACES", help="The trace store (SQLite file).",
-)]
+StoreOption = Annotated[
+    Path,
+    typer.Option(
+        "--store",
+        envvar="AGENTLOOP_TRACES",
+        help="The trace store (SQLite file).",
+    ),
+]
 
 _AGE = re.compile(r"^(\d+(?:\.\d+)?)([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -89,20 +94,42 @@ def ls(
     from agentloop.tracing import query_runs
 
     runs = query_runs(
-        _open(store), since=_parse_since(since), model=model, status=status, outcome=outcome,
-        tag=tag, limit=limit,
+        _open(store),
+        since=_parse_since(since),
+        model=model,
+        status=status,
+        outcome=outcome,
+        tag=tag,
+        limit=limit,
     )
     table = Table(title=f"{len(runs)} run(s) in {store}", title_justify="left")
-    for column in ("run", "started", "name", "status", "model", "tokens", "cost", "duration",
-                   "outcome", "spans"):
+    for column in (
+        "run",
+        "started",
+        "name",
+        "status",
+        "model",
+        "tokens",
+        "cost",
+        "duration",
+        "outcome",
+        "spans",
+    ):
         numeric = column in ("tokens", "cost", "duration", "spans")
         justify: Literal["left", "right"] = "right" if numeric else "left"
         table.add_column(column, justify=justify, no_wrap=column in ("run", "started"))
     for run in runs:
         table.add_row(
-            run.trace_id[:12], _started(run.start_ns), run.name, _status_markup(run.status),
-            ", ".join(run.models) or "-", f"{run.total_tokens:,}", f"${run.cost_usd:.4f}",
-            _duration(run.duration_s), run.outcome or "-", str(run.span_count),
+            run.trace_id[:12],
+            _started(run.start_ns),
+            run.name,
+            _status_markup(run.status),
+            ", ".join(run.models) or "-",
+            f"{run.total_tokens:,}",
+            f"${run.cost_usd:.4f}",
+            _duration(run.duration_s),
+            run.outcome or "-",
+            str(run.span_count),
         )
     Console().print(table)
 
@@ -126,8 +153,10 @@ def _span_label(node: SpanNode) -> str:
     from rich.markup import escape
 
     attrs: dict[str, Any] = node.attributes
-    parts = [f"[magenta]{node.kind}[/] [bold]{escape(node.name)}[/]",
-             f"[dim]{_duration(node.duration_s)}[/]"]
+    parts = [
+        f"[magenta]{node.kind}[/] [bold]{escape(node.name)}[/]",
+        f"[dim]{_duration(node.duration_s)}[/]",
+    ]
     if model := attrs.get("gen_ai.request.model"):
         parts.append(f"[blue]{escape(str(model))}[/]")
     tokens_in = attrs.get("gen_ai.usage.input_tokens")
@@ -176,9 +205,7 @@ def show(
 
 
 def export(
-    run: Annotated[
-        str | None, typer.Argument(help="A run id or prefix; omit with --all.")
-    ] = None,
+    run: Annotated[str | None, typer.Argument(help="A run id or prefix; omit with --all.")] = None,
     all_runs: Annotated[bool, typer.Option("--all", help="Export every run.")] = False,
     format: Annotated[str, typer.Option("--format", help="Output format (jsonl).")] = "jsonl",
     output: Annotated[

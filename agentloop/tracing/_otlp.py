@@ -78,7 +78,9 @@ class OTLPSink:
         self.endpoint = endpoint
         self.export_interval_s = export_interval_s
         self._exporter: Any = OTLPSpanExporter(
-            endpoint=endpoint, headers=dict(headers or {}), timeout=timeout_s,
+            endpoint=endpoint,
+            headers=dict(headers or {}),
+            timeout=timeout_s,
             compression=Compression.NoCompression,
         )
         self._resource = Resource.create({"service.name": service_name})
@@ -156,7 +158,9 @@ class OTLPSink:
 
         def context(trace_id: str, span_id: str) -> SpanContext:
             return SpanContext(
-                trace_id=int(trace_id, 16), span_id=int(span_id, 16), is_remote=False,
+                trace_id=int(trace_id, 16),
+                span_id=int(span_id, 16),
+                is_remote=False,
                 trace_flags=TraceFlags(TraceFlags.SAMPLED),
             )
 
@@ -169,8 +173,13 @@ class OTLPSink:
                 parent=context(trace_id, span_id),
                 resource=self._resource,
                 attributes={"gen_ai.operation.name": "evaluation"},
-                events=[Event("gen_ai.evaluation.result", _evaluation_event_attributes(evaluation),
-                              timestamp=evaluation.time_ns)],
+                events=[
+                    Event(
+                        "gen_ai.evaluation.result",
+                        _evaluation_event_attributes(evaluation),
+                        timestamp=evaluation.time_ns,
+                    )
+                ],
                 start_time=evaluation.time_ns,
                 end_time=evaluation.time_ns,
                 instrumentation_scope=scope,
@@ -179,7 +188,8 @@ class OTLPSink:
         attributes = {k: _otel_value(v) for k, v in record.attributes.items() if v is not None}
         attributes.setdefault("gen_ai.operation.name", str(record.kind))
         status = (
-            Status(StatusCode.ERROR, record.error) if record.status == "error"
+            Status(StatusCode.ERROR, record.error)
+            if record.status == "error"
             else Status(StatusCode.OK)
         )
         return ReadableSpan(
@@ -189,8 +199,11 @@ class OTLPSink:
             resource=self._resource,
             attributes=attributes,
             events=[
-                Event("gen_ai.evaluation.result", _evaluation_event_attributes(ev),
-                      timestamp=ev.time_ns)
+                Event(
+                    "gen_ai.evaluation.result",
+                    _evaluation_event_attributes(ev),
+                    timestamp=ev.time_ns,
+                )
                 for ev in record.evaluations
             ],
             kind=OTelKind.CLIENT if record.kind == SpanKind.CHAT else OTelKind.INTERNAL,

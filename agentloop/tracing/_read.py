@@ -14,8 +14,15 @@ from agentloop.errors import TraceStoreError
 from agentloop.tracing._span import Evaluation, SpanKind, SpanRecord
 from agentloop.tracing._store import TraceStore
 
-__all__ = ["RunSummary", "SpanNode", "TraceTree", "iter_records", "load_trace", "query_runs",
-           "resolve_run_id"]
+__all__ = [
+    "RunSummary",
+    "SpanNode",
+    "TraceTree",
+    "iter_records",
+    "load_trace",
+    "query_runs",
+    "resolve_run_id",
+]
 
 
 class RunSummary(BaseModel):
@@ -81,7 +88,8 @@ class TraceTree(BaseModel):
     def find(self, *, kind: SpanKind | None = None, name: str | None = None) -> list[SpanNode]:
         """Spans of this run of a kind and/or name, in depth-first order."""
         return [
-            node for node in self.walk()
+            node
+            for node in self.walk()
             if (kind is None or node.kind == kind) and (name is None or node.name == name)
         ]
 
@@ -188,10 +196,18 @@ def _incomplete_runs(
             "SELECT MAX(end_ns) FROM spans WHERE trace_id = ?", (row["trace_id"],)
         ).fetchone()[0]
         summary = _summary(first)
-        runs.append(summary.model_copy(update={
-            "status": "incomplete", "end_ns": end_ns, "outcome": None, "stop_reason": None,
-            "graph": None, "tags": [],
-        }))
+        runs.append(
+            summary.model_copy(
+                update={
+                    "status": "incomplete",
+                    "end_ns": end_ns,
+                    "outcome": None,
+                    "stop_reason": None,
+                    "graph": None,
+                    "tags": [],
+                }
+            )
+        )
     return runs
 
 
@@ -263,10 +279,15 @@ def _evaluations(conn: sqlite3.Connection, trace_id: str) -> dict[str, list[Eval
         "WHERE trace_id = ? ORDER BY time_ns, id",
         (trace_id,),
     ):
-        found.setdefault(row["span_id"], []).append(Evaluation(
-            name=row["name"], score=row["score"], label=row["label"],
-            explanation=row["explanation"], time_ns=row["time_ns"],
-        ))
+        found.setdefault(row["span_id"], []).append(
+            Evaluation(
+                name=row["name"],
+                score=row["score"],
+                label=row["label"],
+                explanation=row["explanation"],
+                time_ns=row["time_ns"],
+            )
+        )
     return found
 
 
@@ -293,9 +314,12 @@ def iter_records(store: TraceStore, trace_ids: list[str] | None = None) -> Itera
     """Every stored span (of the given traces, or all), trace by trace, with evaluations."""
     with store.reading() as conn:
         if trace_ids is None:
-            trace_ids = [row[0] for row in conn.execute(
-                "SELECT trace_id FROM spans GROUP BY trace_id ORDER BY MIN(start_ns)"
-            )]
+            trace_ids = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT trace_id FROM spans GROUP BY trace_id ORDER BY MIN(start_ns)"
+                )
+            ]
         for trace_id in trace_ids:
             evaluations = _evaluations(conn, trace_id)
             for row in conn.execute(

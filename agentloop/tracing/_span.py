@@ -161,8 +161,18 @@ class Span:
     """A live span: add attributes and evaluations while it is open (evaluations also after)."""
 
     __slots__ = (
-        "name", "kind", "trace_id", "span_id", "parent_id", "attributes", "evaluations",
-        "start_ns", "end_ns", "status", "error", "_token",
+        "name",
+        "kind",
+        "trace_id",
+        "span_id",
+        "parent_id",
+        "attributes",
+        "evaluations",
+        "start_ns",
+        "end_ns",
+        "status",
+        "error",
+        "_token",
     )
 
     def __init__(
@@ -216,19 +226,21 @@ class Span:
         """End the span (if not ended yet) and return it as a record."""
         if self.end_ns is None:
             self.end_ns = time.time_ns()
-        return _fast_record({
-            "trace_id": self.trace_id,
-            "span_id": self.span_id,
-            "parent_id": self.parent_id,
-            "name": self.name,
-            "kind": self.kind,
-            "start_ns": self.start_ns,
-            "end_ns": self.end_ns,
-            "status": self.status,
-            "error": self.error,
-            "attributes": dict(self.attributes),
-            "evaluations": list(self.evaluations),
-        })
+        return _fast_record(
+            {
+                "trace_id": self.trace_id,
+                "span_id": self.span_id,
+                "parent_id": self.parent_id,
+                "name": self.name,
+                "kind": self.kind,
+                "start_ns": self.start_ns,
+                "end_ns": self.end_ns,
+                "status": self.status,
+                "error": self.error,
+                "attributes": dict(self.attributes),
+                "evaluations": list(self.evaluations),
+            }
+        )
 
     # The span is its own context manager (see `span()`): a class is cheaper than a generator.
     def __enter__(self) -> Span:
@@ -278,10 +290,10 @@ def span(
     if parent is None:
         if _Emission.on_first_root is not None:
             _Emission.on_first_root()
-        return Span(name, kind, trace_id=new_id() + new_id(), parent_id=None,
-                    attributes=attributes)
-    return Span(name, kind, trace_id=parent.trace_id, parent_id=parent.span_id,
-                attributes=attributes)
+        return Span(name, kind, trace_id=new_id() + new_id(), parent_id=None, attributes=attributes)
+    return Span(
+        name, kind, trace_id=parent.trace_id, parent_id=parent.span_id, attributes=attributes
+    )
 
 
 def record_evaluation(
@@ -304,9 +316,7 @@ R = TypeVar("R")
 
 
 @overload
-def traced(
-    func: Callable[P, R], /
-) -> Callable[P, R]: ...
+def traced(func: Callable[P, R], /) -> Callable[P, R]: ...
 
 
 @overload

@@ -118,8 +118,16 @@ def _span_row(record: SpanRecord) -> tuple[Any, ...]:
     tags = attrs.get("agentloop.tags")
     outcome = attrs.get("agentloop.outcome")
     return (
-        record.trace_id, record.span_id, record.parent_id, record.name, str(record.kind),
-        record.start_ns, record.end_ns, record.status, record.error, dumps_attributes(attrs),
+        record.trace_id,
+        record.span_id,
+        record.parent_id,
+        record.name,
+        str(record.kind),
+        record.start_ns,
+        record.end_ns,
+        record.status,
+        record.error,
+        dumps_attributes(attrs),
         str(model) if model else None,
         _number(attrs.get("gen_ai.usage.input_tokens")),
         _number(attrs.get("gen_ai.usage.output_tokens")),
@@ -181,11 +189,21 @@ class TraceStore:
     def _connect(self) -> sqlite3.Connection:
         try:
             conn = sqlite3.connect(
-                self.path, timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                self.path,
+                timeout=_BUSY_TIMEOUT_MS / 1000,
+                isolation_level=None,
                 check_same_thread=False,
             )
             conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+            # WAL + NORMAL: a commit survives the process being killed; only a power loss can
+            # drop the last batches, and it never corrupts the file.
+            conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.Error as exc:
+            if getattr(exc, "sqlite_errorname", "") == "SQLITE_NOTADB":
+                raise TraceStoreError(
+                    f"{self.path} is not a readable trace store ({exc}); it may be corrupt or "
+                    "not a SQLite file: move it away or pass another path"
+                ) from exc
             raise TraceStoreError(f"cannot open the trace store {self.path}: {exc}") from exc
         return conn
 
@@ -319,8 +337,7 @@ class TraceStore:
                 except (sqlite3.Error, TraceStoreError) as exc:
                     if attempt == 2:
                         self.dropped += len(spans) + len(evaluations)
-                        _log.error("dropped %d trace items: %s", len(spans) + len(evaluations),
-                                   exc)
+                        _log.error("dropped %d trace items: %s", len(spans) + len(evaluations), exc)
                     else:
                         time.sleep(0.1 * (attempt + 1))
         for waiter in waiters:

@@ -36,19 +36,30 @@ def _invoke(cli: typer.Typer, *args: str) -> str:
 
 @pytest.fixture
 def recorded(store: TraceStore) -> str:
-    with span("self_refine", kind=SpanKind.WORKFLOW, attributes={
-        "agentloop.outcome": "solved", "agentloop.tags": ["demo"],
-    }) as run:
+    with span(
+        "self_refine",
+        kind=SpanKind.WORKFLOW,
+        attributes={
+            "agentloop.outcome": "solved",
+            "agentloop.tags": ["demo"],
+        },
+    ) as run:
         with span("actor", kind=SpanKind.NODE):
-            with span("chat", kind=SpanKind.CHAT, attributes={
-                "gen_ai.request.model": "local/smollm2-135m",
-                "gen_ai.usage.input_tokens": 1200, "gen_ai.usage.output_tokens": 34,
-                "agentloop.cost_usd": 0.0,
-            }) as chat:
+            with span(
+                "chat",
+                kind=SpanKind.CHAT,
+                attributes={
+                    "gen_ai.request.model": "local/smollm2-135m",
+                    "gen_ai.usage.input_tokens": 1200,
+                    "gen_ai.usage.output_tokens": 34,
+                    "agentloop.cost_usd": 0.0,
+                },
+            ) as chat:
                 pass
         with span("verify", kind=SpanKind.VERIFY) as verify:
-            verify.add_evaluation("verifier", label="fail", score=0.0,
-                                  explanation="test_add failed: expected 4")
+            verify.add_evaluation(
+                "verifier", label="fail", score=0.0, explanation="test_add failed: expected 4"
+            )
     chat.add_evaluation("user", label="thumbs_down", explanation="too long")
     with span("other run", kind=SpanKind.WORKFLOW, attributes={"agentloop.outcome": "failed"}):
         pass
@@ -65,12 +76,18 @@ def test_ls_lists_runs_with_model_tokens_and_outcome(
     assert "other run" in out
     filtered = _invoke(cli, "traces", "ls", "--store", str(store.path), "--outcome", "failed")
     assert "other run" in filtered and recorded[:12] not in filtered
-    recent = _invoke(cli, "traces", "ls", "--store", str(store.path), "--since", "1h",
-                     "--tag", "demo")
+    recent = _invoke(
+        cli, "traces", "ls", "--store", str(store.path), "--since", "1h", "--tag", "demo"
+    )
     assert recorded[:12] in recent and "other run" not in recent
-    from_env = CliRunner().invoke(cli, ["traces", "ls"], env={
-        "AGENTLOOP_TRACES": str(store.path), "COLUMNS": "200",
-    })
+    from_env = CliRunner().invoke(
+        cli,
+        ["traces", "ls"],
+        env={
+            "AGENTLOOP_TRACES": str(store.path),
+            "COLUMNS": "200",
+        },
+    )
     assert recorded[:12] in from_env.output
 
 
@@ -80,10 +97,17 @@ def test_show_draws_the_tree_with_verdicts_and_feedback_inline(
     out = _invoke(cli, "traces", "show", recorded[:6], "--store", str(store.path))
     lines = out.splitlines()
     assert recorded in lines[0]
-    order = [next(i for i, line in enumerate(lines) if text in line) for text in (
-        "self_refine", "actor", "local/smollm2-135m", "thumbs_down", "verify",
-        "test_add failed",
-    )]
+    order = [
+        next(i for i, line in enumerate(lines) if text in line)
+        for text in (
+            "self_refine",
+            "actor",
+            "local/smollm2-135m",
+            "thumbs_down",
+            "verify",
+            "test_add failed",
+        )
+    ]
     assert order == sorted(order)
     assert "too long" in out and "tokens 1200→34" in out
 

@@ -22,12 +22,16 @@ from agentloop.tracing import (
 
 def _record_run() -> str:
     with span("run", kind=SpanKind.WORKFLOW, attributes={"agentloop.tags": ["t"]}) as run:
-        with span("chat", kind=SpanKind.CHAT, attributes={
-            "gen_ai.request.model": "scripted",
-            "gen_ai.input.messages": [Message(role="user", content="hé, 2+2?")],
-            "gen_ai.output.messages": [{"role": "assistant", "content": "4"}],
-            "agentloop.cache_hit": False,
-        }) as chat:
+        with span(
+            "chat",
+            kind=SpanKind.CHAT,
+            attributes={
+                "gen_ai.request.model": "scripted",
+                "gen_ai.input.messages": [Message(role="user", content="hé, 2+2?")],
+                "gen_ai.output.messages": [{"role": "assistant", "content": "4"}],
+                "agentloop.cache_hit": False,
+            },
+        ) as chat:
             chat.add_evaluation("judge", score=0.9, explanation="right")
         with pytest.raises(KeyError), span("tool", kind=SpanKind.TOOL):
             raise KeyError("missing")

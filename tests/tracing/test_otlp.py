@@ -13,9 +13,7 @@ import pytest
 from agentloop.tracing import SpanKind, add_sink, remove_sink, span
 
 pytest.importorskip("opentelemetry.sdk")
-trace_service_pb2 = pytest.importorskip(
-    "opentelemetry.proto.collector.trace.v1.trace_service_pb2"
-)
+trace_service_pb2 = pytest.importorskip("opentelemetry.proto.collector.trace.v1.trace_service_pb2")
 
 from agentloop.tracing import OTLPSink  # noqa: E402
 
@@ -75,11 +73,15 @@ def test_spans_reach_an_otlp_http_collector_with_ids_times_attributes_and_evalua
     add_sink(sink)
     try:
         with span("run", kind=SpanKind.WORKFLOW, attributes={"agentloop.tags": ["a", "b"]}) as run:
-            with span("chat", kind=SpanKind.CHAT, attributes={
-                "gen_ai.request.model": "scripted",
-                "gen_ai.usage.input_tokens": 7,
-                "gen_ai.input.messages": [{"role": "user", "content": "hi"}],
-            }) as chat:
+            with span(
+                "chat",
+                kind=SpanKind.CHAT,
+                attributes={
+                    "gen_ai.request.model": "scripted",
+                    "gen_ai.usage.input_tokens": 7,
+                    "gen_ai.input.messages": [{"role": "user", "content": "hi"}],
+                },
+            ) as chat:
                 chat.add_evaluation("verifier", score=1.0, label="pass", explanation="3/3")
         chat.add_evaluation("user", label="thumbs_up")
         assert sink.force_flush(10)
@@ -116,8 +118,9 @@ def test_spans_reach_an_otlp_http_collector_with_ids_times_attributes_and_evalua
 
     [event] = model_call.events
     assert event.name == "gen_ai.evaluation.result"
-    assert {kv.key: kv.value for kv in event.attributes}["gen_ai.evaluation.name"].string_value \
-        == "verifier"
+    assert {kv.key: kv.value for kv in event.attributes}[
+        "gen_ai.evaluation.name"
+    ].string_value == "verifier"
     assert _attrs(event)["gen_ai.evaluation.score.value"] == 1.0
     assert _attrs(event)["gen_ai.evaluation.score.label"] == "pass"
     # Late feedback travels as a child of the span it judges.

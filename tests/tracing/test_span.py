@@ -52,6 +52,7 @@ async def test_concurrent_asyncio_tasks_nest_under_their_parent_not_each_other()
     sink = ListSink()
     add_sink(sink)
     try:
+
         async def branch(label: str) -> None:
             with span(f"branch-{label}", kind=SpanKind.NODE):
                 await asyncio.sleep(0.01)  # interleave with the sibling
@@ -64,8 +65,11 @@ async def test_concurrent_asyncio_tasks_nest_under_their_parent_not_each_other()
         remove_sink(sink)
     parents = _parents(sink.records)
     assert parents == {
-        "chat-a": "branch-a", "chat-b": "branch-b",
-        "branch-a": "run", "branch-b": "run", "run": None,
+        "chat-a": "branch-a",
+        "chat-b": "branch-b",
+        "branch-a": "run",
+        "branch-b": "run",
+        "run": None,
     }
     assert len({r.trace_id for r in sink.records}) == 1
 
@@ -75,6 +79,7 @@ async def test_anyio_task_group_and_worker_threads_nest_correctly() -> None:
     sink = ListSink()
     add_sink(sink)
     try:
+
         def blocking(label: str) -> None:
             with span(f"thread-{label}", kind=SpanKind.TOOL):
                 pass
@@ -135,7 +140,9 @@ def test_spans_and_evaluations_reach_the_store(store: TraceStore) -> None:
     tree = load_trace(store, run.trace_id)
     node = tree.find(kind=SpanKind.VERIFY)[0]
     assert [(e.name, e.label, e.score) for e in node.evaluations] == [
-        ("verifier", "fail", 0.5), ("critic", None, None), ("user", "thumbs_up", None),
+        ("verifier", "fail", 0.5),
+        ("critic", None, None),
+        ("user", "thumbs_up", None),
     ]
     assert tree.root.attributes == {"agentloop.outcome": "solved"}
 

@@ -40,9 +40,7 @@ WRITER = textwrap.dedent("""
 
 def test_four_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
     path = tmp_path / "shared.db"
-    procs = [
-        python_process(WRITER.format(path=str(path), runs=300, tag=f"p{n}")) for n in range(4)
-    ]
+    procs = [python_process(WRITER.format(path=str(path), runs=300, tag=f"p{n}")) for n in range(4)]
     for proc in procs:
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
@@ -126,15 +124,27 @@ def test_the_store_uses_wal_mode(store: TraceStore) -> None:
 
 
 def _run(name: str, *, model: str, outcome: str, tags: list[str], fail: bool = False) -> str:
-    with span(name, kind=SpanKind.WORKFLOW, attributes={
-        "agentloop.outcome": outcome, "agentloop.tags": tags, "agentloop.graph": "g",
-        "agentloop.stop_reason": "budget",
-    }) as run:
+    with span(
+        name,
+        kind=SpanKind.WORKFLOW,
+        attributes={
+            "agentloop.outcome": outcome,
+            "agentloop.tags": tags,
+            "agentloop.graph": "g",
+            "agentloop.stop_reason": "budget",
+        },
+    ) as run:
         for _ in range(2):
-            with span("chat", kind=SpanKind.CHAT, attributes={
-                "gen_ai.request.model": model, "gen_ai.usage.input_tokens": 10,
-                "gen_ai.usage.output_tokens": 5, "agentloop.cost_usd": 0.25,
-            }):
+            with span(
+                "chat",
+                kind=SpanKind.CHAT,
+                attributes={
+                    "gen_ai.request.model": model,
+                    "gen_ai.usage.input_tokens": 10,
+                    "gen_ai.usage.output_tokens": 5,
+                    "agentloop.cost_usd": 0.25,
+                },
+            ):
                 pass
         if fail:
             run.record_error(RuntimeError("boom"))
