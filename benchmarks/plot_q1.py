@@ -49,6 +49,9 @@ def plot(results_dir: Path = RESULTS_DIR, out: Path | None = None) -> Path:
                 fontsize=8,
             )
         ax.plot([], [], " ", label=f"{model}, {problems} problems, seed {seed}")
+    # Full axes from zero: gains are read against the whole scale, not a zoomed band.
+    ax.set_ylim(0, 100)
+    ax.set_xlim(left=0)
     ax.set_xlabel("tokens per problem (mean, prompt + completion)")
     ax.set_ylabel("pass@1 (%) on hidden tests")
     ax.set_title("Q1: HumanEval pass@1 vs tokens spent")
