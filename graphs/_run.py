@@ -159,9 +159,11 @@ async def run_graph(
             stop: StopReason | None = None
             try:
                 if not finished:
+                    # With a checkpointer, each step is on disk before the next starts, so a
+                    # kill -9 loses at most the steps in flight.
+                    durable: dict[str, Any] = {"durability": "sync"} if saver is not None else {}
                     async for mode, chunk in compiled.astream(
-                        graph_input, run_config, stream_mode=["custom", "values"],
-                        durability="sync" if saver is not None else "async",
+                        graph_input, run_config, stream_mode=["custom", "values"], **durable
                     ):
                         if mode == "values" and isinstance(chunk, dict):
                             values = chunk

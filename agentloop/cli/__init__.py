@@ -30,6 +30,7 @@ _COMMAND_MODULES = [
     "agentloop.cli._traces",
     "agentloop.cli._memory",
     "agentloop.cli._sandbox",
+    "agentloop.cli._run",
 ]
 
 _err = Console(stderr=True)

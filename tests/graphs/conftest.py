@@ -1,0 +1,93 @@
+"""Graph test helpers: a scripted model that plays every role, told apart by system prompt."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pytest
+
+from agentloop import Budget, Message
+from agentloop.model import ModelClient
+from agentloop.roles import Task
+from agentloop.testing import ScriptedModel
+
+ADD = Task(
+    name="add",
+    prompt='def add(a, b):\n    """Return a + b."""\n',
+    tests=["assert add(1, 2) == 3", "assert add(0, 0) == 0", "assert add(2, 2) == 4"],
+)
+WRONG = "```python\ndef add(a, b):\n    return a - b\n```"  # passes 1 of 3 (0 - 0)
+HALF = "```python\ndef add(a, b):\n    return a * b\n```"  # passes 2 of 3 (0*0, 2*2)
+RIGHT = "```python\ndef add(a, b):\n    return a + b\n\nprint(add(1, 2))\n```"
+
+POEM = Task(name="poem", kind="writing", prompt="Write a line about rain.", rubric=["Rhymes."])
+
+
+def role_of(messages: list[Message]) -> str:
+    """Which role a request is for, from its system prompt."""
+    system = messages[0].content if messages and messages[0].role == "system" else ""
+    if "impartial judge" in system:
+        return "pairwise" if "Answer A" in messages[-1].content else "pointwise"
+    if "diagnose why an attempt failed" in system:
+        return "reflector"
+    if "review answers" in system:
+        return "critic"
+    if "write unit tests" in system:
+        return "test_writer"
+    return "actor"
+
+
+class Roles:
+    """A scripted model answering each role from its own script.
+
+    `actor` replies are used in order (the last one repeats); the others are functions of the
+    request's messages or fixed strings.
+    """
+
+    def __init__(
+        self,
+        *,
+        actor: Iterable[str] = (WRONG,),
+        critic: str | Callable[[list[Message]], str] = "Not yet.\nSCORE: 3\nVERDICT: REVISE",
+        reflector: str | Callable[[list[Message]], str] = "Use + instead of -.",
+        pointwise: str | Callable[[list[Message]], str] = '{"rationale": "ok", "score": 5}',
+        pairwise: str | Callable[[list[Message]], str] = '{"rationale": "same", "winner": "tie"}',
+        test_writer: str = "assert add(1, 2) == 3",
+        latency: float = 0.0,
+    ) -> None:
+        replies = list(actor)
+        self._actor = itertools.chain(replies, itertools.repeat(replies[-1]))
+        self._scripts: dict[str, Any] = {
+            "critic": critic, "reflector": reflector, "pointwise": pointwise,
+            "pairwise": pairwise, "test_writer": test_writer,
+        }
+        self.model = ScriptedModel(fn=self._reply, latency=latency)
+        self.log: list[tuple[str, list[Message]]] = []
+
+    def _reply(self, messages: list[Message]) -> str:
+        role = role_of(messages)
+        self.log.append((role, messages))
+        if role == "actor":
+            return next(self._actor)
+        script = self._scripts[role]
+        return script(messages) if callable(script) else script
+
+    def calls(self, role: str) -> list[list[Message]]:
+        return [messages for r, messages in self.log if r == role]
+
+    def client(self, budget: Budget | None = None, *, max_concurrency: int = 8) -> ModelClient:
+        return ModelClient(self.model.model, budget=budget, max_concurrency=max_concurrency)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def needs_bwrap() -> None:
+    if shutil.which("bwrap") is None:
+        pytest.skip("the local sandbox needs bubblewrap (apt-get install bubblewrap)")
