@@ -14,7 +14,7 @@ from typing import Any
 import anyio.to_thread
 from pydantic import BaseModel, ConfigDict
 
-from agentloop._messages import Message, Usage
+from agentloop._messages import Completion, Message, Usage
 
 __all__ = ["CachedSample", "ResponseCache", "request_key"]
 
@@ -138,6 +138,36 @@ class ResponseCache:
 
     async def aput_many(self, model: str, items: Sequence[tuple[str, CachedSample]]) -> None:
         await anyio.to_thread.run_sync(self.put_many, model, items)
+
+    async def replay(self, keys: Sequence[str], *, model: str) -> Completion | None:
+        """The completion stored under `keys` (one per sample), or None unless all are stored."""
+        found = await self.aget_many(keys)
+        samples = [s for s in found if s is not None]
+        if len(samples) != len(keys):
+            return None
+        return Completion(
+            model=model,
+            texts=[s.text for s in samples],
+            finish_reasons=[s.finish_reason for s in samples],
+            usage=sum((s.usage for s in samples), Usage()),
+            cached=True,
+        )
+
+    async def store(self, keys: Sequence[str], completion: Completion) -> None:
+        """Store each sample of `completion` under its key."""
+        # The call's usage goes with sample 0 only, so a replay of the same n sums to it.
+        items = [
+            (
+                key,
+                CachedSample(
+                    text=text, finish_reason=reason, usage=completion.usage if i == 0 else Usage()
+                ),
+            )
+            for i, (key, text, reason) in enumerate(
+                zip(keys, completion.texts, completion.finish_reasons, strict=True)
+            )
+        ]
+        await self.aput_many(completion.model, items)
 
     def __len__(self) -> int:
         with self._lock:

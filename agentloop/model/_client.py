@@ -16,7 +16,8 @@ from anyio.lowlevel import RunVar
 from agentloop._budget import Budget
 from agentloop._messages import Completion, Message, Usage, user
 from agentloop.errors import ConfigError, ModelTimeoutError
-from agentloop.model._cache import CachedSample, ResponseCache, request_key
+from agentloop.model._cache import ResponseCache, request_key
+from agentloop.model._chat_span import chat_request_attributes, chat_result_attributes
 from agentloop.model._config import GenerateConfig
 from agentloop.model._guard import OFFLINE_PROVIDERS, check_network_allowed
 from agentloop.model._litellm import import_litellm, translate_error
@@ -223,35 +224,6 @@ class ModelClient:
             return 0.0
         return float(prompt_cost + completion_cost)
 
-    # -- tracing ---------------------------------------------------------------------------
-
-    def _open_span(self, live: Span, messages: list[Message], cfg: GenerateConfig) -> None:
-        live.set_attributes(
-            {
-                "gen_ai.operation.name": "chat",
-                "gen_ai.request.model": self.model,
-                "gen_ai.request.temperature": cfg.temperature,
-                "gen_ai.request.max_tokens": cfg.max_tokens,
-                "gen_ai.input.messages": [{"role": m.role, "content": m.content} for m in messages],
-                "agentloop.cache_hit": False,
-                "agentloop.attempts": 0,
-            }
-        )
-
-    def _close_span(self, live: Span, completion: Completion, attempts: int) -> None:
-        live.set_attributes(
-            {
-                "gen_ai.usage.input_tokens": completion.usage.input_tokens,
-                "gen_ai.usage.output_tokens": completion.usage.output_tokens,
-                "gen_ai.output.messages": list(completion.texts),
-                "gen_ai.response.finish_reasons": list(completion.finish_reasons),
-                "agentloop.cost_usd": completion.usage.cost_usd,
-                "agentloop.cache_hit": completion.cached,
-                "agentloop.latency_s": completion.latency_s,
-                "agentloop.attempts": attempts,
-            }
-        )
-
     # -- cache -----------------------------------------------------------------------------
 
     def _keys(self, messages: list[Message], cfg: GenerateConfig, n: int) -> list[str]:
@@ -263,46 +235,16 @@ class ModelClient:
             for i in range(n)
         ]
 
-    async def _replay(self, keys: list[str], started: float) -> Completion | None:
+    async def _replay(self, keys: list[str]) -> Completion | None:
         if self.cache is None:
             return None
-        found = await self.cache.aget_many(keys)
-        if any(s is None for s in found):
-            return None
-        samples = [s for s in found if s is not None]
-        usage = sum((s.usage for s in samples), Usage())
-        if self.budget is not None:
+        replayed = await self.cache.replay(keys, model=self.model)
+        if replayed is not None and self.budget is not None:
             # A replay charges what the original call spent, so that a run whose control flow
             # depends on its budget stops at the same step and replays exactly (a replay that
             # charged nothing would run past the original's end and make fresh model calls).
-            self.budget.charge(usage)
-        return Completion(
-            model=self.model,
-            texts=[s.text for s in samples],
-            finish_reasons=[s.finish_reason for s in samples],
-            usage=usage,
-            cached=True,
-            latency_s=time.monotonic() - started,
-        )
-
-    async def _store(self, keys: list[str], completion: Completion) -> None:
-        if self.cache is None:
-            return
-        # The call's usage is stored with sample 0 only, so a replay of the same n sums to it.
-        items = [
-            (
-                key,
-                CachedSample(
-                    text=text,
-                    finish_reason=reason,
-                    usage=completion.usage if i == 0 else Usage(),
-                ),
-            )
-            for i, (key, text, reason) in enumerate(
-                zip(keys, completion.texts, completion.finish_reasons, strict=True)
-            )
-        ]
-        await self.cache.aput_many(self.model, items)
+            self.budget.charge(replayed.usage)
+        return replayed
 
     # -- public API ------------------------------------------------------------------------
 
@@ -322,12 +264,12 @@ class ModelClient:
             self.budget.check()
         litellm = import_litellm()  # before the clock starts: the first import takes seconds
         with span(f"chat {self.model}", kind=SpanKind.CHAT) as live:
-            self._open_span(live, msgs, cfg)
+            live.set_attributes(chat_request_attributes(self.model, msgs, cfg))
             started = time.monotonic()
             keys = self._keys(msgs, cfg, n)
-            replayed = await self._replay(keys, started)
+            replayed = await self._replay(keys)
             if replayed is not None:
-                self._close_span(live, replayed, attempts=0)
+                live.set_attributes(chat_result_attributes(replayed, attempts=0))
                 return replayed
             check_network_allowed(self.model, self.api_base)
             request = self._request(msgs, cfg, **({"n": n} if n > 1 else {}))
@@ -349,8 +291,11 @@ class ModelClient:
                 usage=usage,
                 latency_s=time.monotonic() - started,
             )
-            await self._store(keys, completion)
-            self._close_span(live, completion, int(live.attributes["agentloop.attempts"]))
+            if self.cache is not None:
+                await self.cache.store(keys, completion)
+            live.set_attributes(
+                chat_result_attributes(completion, int(live.attributes["agentloop.attempts"]))
+            )
             return completion
 
     async def stream(
@@ -366,13 +311,13 @@ class ModelClient:
             self.budget.check()
         litellm = import_litellm()
         with span(f"chat {self.model}", kind=SpanKind.CHAT) as live:
-            self._open_span(live, msgs, cfg)
+            live.set_attributes(chat_request_attributes(self.model, msgs, cfg))
             live.set_attribute("agentloop.stream", True)
             started = time.monotonic()
             keys = self._keys(msgs, cfg, 1)
-            replayed = await self._replay(keys, started)
+            replayed = await self._replay(keys)
             if replayed is not None:
-                self._close_span(live, replayed, attempts=0)
+                live.set_attributes(chat_result_attributes(replayed, attempts=0))
                 yield replayed.text
                 return
             check_network_allowed(self.model, self.api_base)
@@ -413,8 +358,11 @@ class ModelClient:
                 usage=usage,
                 latency_s=time.monotonic() - started,
             )
-            await self._store(keys, completion)
-            self._close_span(live, completion, int(live.attributes["agentloop.attempts"]))
+            if self.cache is not None:
+                await self.cache.store(keys, completion)
+            live.set_attributes(
+                chat_result_attributes(completion, int(live.attributes["agentloop.attempts"]))
+            )
 
     async def structured(
         self,
