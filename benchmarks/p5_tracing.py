@@ -168,7 +168,12 @@ def main() -> None:
         "benchmark": "P5 tracing overhead",
         "git_commit": _git_commit(),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]},
+        "machine": {
+            "cores": os.cpu_count(),
+            "python": sys.version.split()[0],
+            # Shared machine: the load at the end says how noisy the medians may be.
+            "loadavg_1m": os.getloadavg()[0],
+        },
         "model": model.model + " (ScriptedModel, zero latency, through ModelClient/litellm)",
         "strategy": "scripted run: workflow > steps x (node > chat, verify + evaluation)",
         "budget": None,
