@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import functools
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -136,7 +137,12 @@ class ModelClient:
         return request
 
     async def _with_retries(
-        self, attempt_fn: Callable[[], Awaitable[R]], timeout: float | None, live: Span
+        self,
+        attempt_fn: Callable[[], Awaitable[R]],
+        timeout: float | None,
+        live: Span,
+        *,
+        take_slot: bool = True,
     ) -> R:
         from tenacity import AsyncRetrying, RetryCallState, stop_after_attempt
 
@@ -148,7 +154,7 @@ class ModelClient:
             attempts += 1
             live.set_attribute("agentloop.attempts", attempts)
             # The slot is held for the attempt only, never while backing off.
-            async with self._limiter():
+            async with self._limiter() if take_slot else contextlib.nullcontext():
                 # Checked again once a slot is free: other calls may have spent the budget
                 # while this one waited, and a retry is another call.
                 if self.budget is not None:
@@ -300,7 +306,7 @@ class ModelClient:
 
     async def stream(
         self, messages: Sequence[Message] | str, *, config: GenerateConfig | None = None
-    ) -> AsyncIterator[str]:
+    ) -> AsyncGenerator[str, None]:
         """Text deltas of one answer as they arrive; usage is charged and traced at the end.
 
         Only opening the stream is retried: once text has been yielded, a failure surfaces.
@@ -326,27 +332,36 @@ class ModelClient:
             async def open_stream() -> Any:
                 return await litellm.acompletion(**request)
 
-            stream = await self._with_retries(open_stream, cfg.timeout, live)
             pieces: list[str] = []
             finish_reason: str | None = None
             raw_usage: Any = None
-            try:
-                async for chunk in stream:
-                    if getattr(chunk, "usage", None) is not None:
-                        raw_usage = chunk.usage
-                    if not chunk.choices:
-                        continue
-                    choice = chunk.choices[0]
-                    finish_reason = choice.finish_reason or finish_reason
-                    delta = choice.delta.content
-                    if delta:
-                        pieces.append(delta)
-                        yield delta
-            except Exception as exc:
-                translated = translate_error(exc, self.model)
-                if translated is exc:
-                    raise
-                raise translated from exc
+            # The model generates while the stream is read, so the slot is held until its end
+            # (through retries of the opening too: a stream is one call).
+            async with self._limiter():
+                stream = await self._with_retries(open_stream, cfg.timeout, live, take_slot=False)
+                try:
+                    async for chunk in stream:
+                        if getattr(chunk, "usage", None) is not None:
+                            raw_usage = chunk.usage
+                        if not chunk.choices:
+                            continue
+                        choice = chunk.choices[0]
+                        finish_reason = choice.finish_reason or finish_reason
+                        delta = choice.delta.content
+                        if delta:
+                            pieces.append(delta)
+                            yield delta
+                except GeneratorExit:
+                    # The reader stopped early: what was generated so far is still spent.
+                    live.set_attribute("agentloop.stream_abandoned", True)
+                    if self.budget is not None:
+                        self.budget.charge(self._usage(None, {}, msgs, ["".join(pieces)]))
+                    return
+                except Exception as exc:
+                    translated = translate_error(exc, self.model)
+                    if translated is exc:
+                        raise
+                    raise translated from exc
             text = "".join(pieces)
             usage = self._usage(raw_usage, {}, msgs, [text])
             if self.budget is not None:

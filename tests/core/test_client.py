@@ -213,3 +213,37 @@ def test_sync_wrapper_runs_in_scripts() -> None:
     # Two calls, two fresh event loops: the client's limiter must not leak between them.
     assert client.complete_sync("q").text == "first"
     assert client.complete_sync("q").text == "second"
+
+
+async def test_streams_hold_a_concurrency_slot_until_read_to_the_end() -> None:
+    model = ScriptedModel(fn=lambda messages: "a b c", latency=0.02)
+    client = ModelClient(model.model, max_concurrency=1)
+    first = client.stream("one")
+    assert await first.__anext__() == "a "
+    second_done = anyio.Event()
+
+    async def read_second() -> None:
+        assert "".join([d async for d in client.stream("two")]) == "a b c"
+        second_done.set()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(read_second)
+        await anyio.sleep(0.1)
+        assert model.call_count == 1  # the second stream waits for the first one's slot
+        assert "".join([d async for d in first]) == "b c"
+        await second_done.wait()
+    assert model.call_count == 2
+
+
+async def test_abandoned_stream_is_still_charged(spans: list[SpanRecord]) -> None:
+    model = ScriptedModel(replies=["many words that nobody reads"])
+    budget = Budget()
+    stream = ModelClient(model.model, budget=budget).stream("talk")
+    async for _ in stream:
+        break
+    await stream.aclose()
+    assert budget.spent.calls == 1
+    assert budget.spent.output_tokens > 0
+    (chat,) = [s for s in spans if s.kind == "chat"]
+    assert chat.attributes["agentloop.stream_abandoned"] is True
+    assert chat.status == "ok"
