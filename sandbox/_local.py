@@ -7,6 +7,7 @@ import os
 import sys
 import warnings
 from collections.abc import Mapping
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self
 
@@ -21,6 +22,7 @@ from agentloop.sandbox._runners import (
     acquire_runner,
     release_runner,
     require_bwrap,
+    try_acquire_runner,
 )
 
 __all__ = ["DEFAULT_PRELOAD", "LocalSandbox", "sandbox_env"]
@@ -33,6 +35,8 @@ DEFAULT_PRELOAD = (
 """Modules the warm interpreter imports once, so that each run finds them already loaded."""
 
 _WATCHDOG_GRACE_S = 5.0
+# The verifier's harness is ours and trusted: runners compile it once instead of once per run.
+_WARM_SOURCES = ((Path(__file__).parent / "_harness.py").read_text(),)
 _MAX_READ_BYTES = 64 * 1024 * 1024
 
 
@@ -106,6 +110,7 @@ class LocalSandbox:
             disk_bytes=self.limits.disk_bytes,
             preload=tuple(preload),
             ro_binds=tuple(ro_binds),
+            warm=_WARM_SOURCES,
         )
         self._extra_env = dict(env or {})
         self._pool_size = pool_size
@@ -136,11 +141,13 @@ class LocalSandbox:
         self._closed = True
         runner, self._runner = self._runner, None
         if runner is not None:
-            await anyio.to_thread.run_sync(release_runner, runner)
+            release_runner(runner)  # never blocks: the pool wipes it on its own thread
 
     async def _ensure_runner(self) -> RunnerProcess:
         if self._closed:
             raise SandboxError("this sandbox episode has ended; create a new LocalSandbox")
+        if self._runner is None:
+            self._runner = try_acquire_runner(self._config, pool_size=self._pool_size)
         if self._runner is None:
             self._runner = await anyio.to_thread.run_sync(
                 lambda: acquire_runner(self._config, pool_size=self._pool_size)

@@ -21,7 +21,9 @@ from typing import Any, Literal
 
 from agentloop.errors import SandboxError, SandboxUnavailable
 
-__all__ = ["RunnerConfig", "RunnerProcess", "acquire_runner", "release_runner"]
+__all__ = [
+    "RunnerConfig", "RunnerProcess", "acquire_runner", "release_runner", "try_acquire_runner",
+]
 
 SANDBOX_ROOT = "/sandbox"
 """Inside bwrap: the size-limited tmpfs that holds the work dir and /tmp."""
@@ -43,6 +45,8 @@ class RunnerConfig:
     disk_bytes: int
     preload: tuple[str, ...]
     ro_binds: tuple[str, ...] = ()
+    warm: tuple[str, ...] = ()
+    """Trusted Python sources (ours, not the user's) the runner compiles once at start-up."""
 
 
 class RunnerProcess:
@@ -67,6 +71,7 @@ class RunnerProcess:
             "uid": UNPRIVILEGED_ID,
             "gid": UNPRIVILEGED_ID,
             "preload": list(config.preload),
+            "warm": list(config.warm),
         }
         self.root = root
         self.work_dir = f"{root}/work" if config.isolation == "none" else "/work"
@@ -221,6 +226,17 @@ class _Pool:
                 return
         runner.close()
 
+    def try_acquire(self) -> RunnerProcess | None:
+        """A warm runner if one is idle right now, without waiting."""
+        with self._cond:
+            while self._idle:
+                runner = self._idle.pop(0)
+                if runner.alive:
+                    self._cond.notify_all()
+                    return runner
+                runner.close()
+        return None
+
     def acquire(self) -> RunnerProcess:
         with self._cond:
             self._waiting += 1
@@ -253,13 +269,22 @@ _pools: dict[RunnerConfig, _Pool] = {}
 _pools_lock = threading.Lock()
 
 
-def acquire_runner(config: RunnerConfig, *, pool_size: int) -> RunnerProcess:
-    """A fresh warm runner for one episode (blocking: call it from a worker thread)."""
+def _pool(config: RunnerConfig, pool_size: int) -> _Pool:
     with _pools_lock:
         pool = _pools.get(config)
         if pool is None:
             pool = _pools[config] = _Pool(config, pool_size)
-    return pool.acquire()
+    return pool
+
+
+def try_acquire_runner(config: RunnerConfig, *, pool_size: int) -> RunnerProcess | None:
+    """An idle warm runner, or None at once (never blocks)."""
+    return _pool(config, pool_size).try_acquire()
+
+
+def acquire_runner(config: RunnerConfig, *, pool_size: int) -> RunnerProcess:
+    """A fresh warm runner for one episode (blocking: call it from a worker thread)."""
+    return _pool(config, pool_size).acquire()
 
 
 def release_runner(runner: RunnerProcess) -> None:

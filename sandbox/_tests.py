@@ -7,6 +7,7 @@ the host; only the candidate is confined to the sandbox.
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -63,7 +64,25 @@ class TestPlan(BaseModel):
 
 
 def _segment(source: str, node: ast.AST) -> str:
-    return ast.get_source_segment(source, node) or ast.unparse(node)
+    # ast.get_source_segment re-splits the whole source on every call; slice our own lines.
+    lines = _lines(source)
+    start: int | None = getattr(node, "lineno", None)
+    end: int | None = getattr(node, "end_lineno", None)
+    if start is None or end is None:
+        return ast.unparse(node)
+    first: int = getattr(node, "col_offset", 0)
+    last: int = getattr(node, "end_col_offset", 0)
+    if start == end:
+        return lines[start - 1].encode()[first:last].decode()
+    parts = [lines[start - 1].encode()[first:].decode(), *lines[start:end - 1],
+             lines[end - 1].encode()[:last].decode()]
+    return "".join(parts)
+
+
+@lru_cache(maxsize=32)
+def _lines(source: str) -> list[str]:
+    # Split on "\n" only, as the parser counts lines (str.splitlines also splits on \x0c...).
+    return [line + "\n" for line in source.split("\n")]
 
 
 def _calls(node: ast.AST, names: set[str]) -> bool:
