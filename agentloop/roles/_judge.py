@@ -152,9 +152,13 @@ class LLMJudge:
                 max_reasks=self.max_reasks, config=self.config,
             )
 
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(ask, "ab", a, b)
-            tg.start_soon(ask, "ba", b, a)
+        try:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(ask, "ab", a, b)
+                tg.start_soon(ask, "ba", b, a)
+        except BaseExceptionGroup as group:
+            # One failed ask fails the comparison: raise its typed error, not a group.
+            raise group.exceptions[0] from None
         as_given: dict[str, Winner] = {"A": "a", "B": "b", "tie": "tie"}
         swapped: dict[str, Winner] = {"A": "b", "B": "a", "tie": "tie"}
         return combine_preferences(

@@ -198,7 +198,10 @@ async def screen_tests(
     async def check(i: int) -> None:
         fails[i] = not (await verifier(task, [valid[i]]).verify(stub)).passed
 
-    async with anyio.create_task_group() as tg:
-        for i in range(len(valid)):
-            tg.start_soon(check, i)
+    try:
+        async with anyio.create_task_group() as tg:
+            for i in range(len(valid)):
+                tg.start_soon(check, i)
+    except BaseExceptionGroup as group:
+        raise group.exceptions[0] from None
     return [t for t, failed in zip(valid, fails, strict=True) if failed]

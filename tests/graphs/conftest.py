@@ -30,7 +30,8 @@ def role_of(messages: list[Message]) -> str:
     """Which role a request is for, from its system prompt."""
     system = messages[0].content if messages and messages[0].role == "system" else ""
     if "impartial judge" in system:
-        return "pairwise" if "Answer A" in messages[-1].content else "pointwise"
+        # A re-ask's last message is the validation error: look at the whole request.
+        return "pairwise" if any("Answer A:" in m.content for m in messages) else "pointwise"
     if "diagnose why an attempt failed" in system:
         return "reflector"
     if "review answers" in system:

@@ -78,7 +78,9 @@ async def test_budget_running_out_mid_run_ends_with_the_best_so_far() -> None:
 
 
 async def test_prose_is_checked_by_the_critic_until_it_accepts() -> None:
-    critiques = iter(["Too plain.\nSCORE: 4\nVERDICT: REVISE", "Lovely.\nSCORE: 9\nVERDICT: ACCEPT"])
+    critiques = iter(
+        ["Too plain.\nSCORE: 4\nVERDICT: REVISE", "Lovely.\nSCORE: 9\nVERDICT: ACCEPT"]
+    )
     roles = Roles(actor=["Rain falls.", "Rain again, my friend, the rain."],
                   critic=lambda m: next(critiques))
     result = await run_graph("reflexion", POEM, model=roles.client())

@@ -1,0 +1,126 @@
+"""Best-of-N: parallel samples, the verifier's filter, and a judge's knockout bracket."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+
+from agentloop import Budget, Message
+from agentloop.graphs import StopReason, best_of_n_graph, run_graph
+from agentloop.roles import FunctionVerifier, LLMActor
+from agentloop.tracing import flush_traces, load_trace, trace_store
+
+from .conftest import ADD, HALF, POEM, RIGHT, WRONG, Roles
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_samples_run_in_parallel_up_to_the_runs_concurrency_limit() -> None:
+    roles = Roles(actor=[WRONG], latency=0.2)
+    verifier = FunctionVerifier(lambda code: 0.0)
+    graph = best_of_n_graph(
+        actor=LLMActor(roles.client(max_concurrency=16)), verifier=lambda t, s: verifier, n=6
+    )
+    result = await run_graph(graph, ADD, max_concurrency=3)
+    assert len(result.candidates) == 6 and roles.model.call_count == 6
+    # Three at once: in parallel, and never more than the limit.
+    assert roles.model.max_in_flight == 3
+
+
+async def test_model_calls_stay_within_the_clients_limit_across_branches() -> None:
+    # Each bracket match asks the judge twice at once: 3 matches would make 6 calls.
+    roles = Roles(actor=["a", "b", "c", "d", "e", "f"], latency=0.05)
+    result = await run_graph(
+        "best_of_n", POEM, model=roles.client(max_concurrency=2), n=6, max_concurrency=16
+    )
+    assert len(result.candidates) == 6
+    assert roles.model.max_in_flight == 2
+
+
+def prefer(text: str) -> Callable[[list[Message]], str]:
+    """A consistent judge: prefers the answer containing `text`, whichever position it is in."""
+
+    def pairwise(messages: list[Message]) -> str:
+        body = messages[-1].content
+        a = body.split("Answer A:")[1].split("Answer B:")[0]
+        return json.dumps({"rationale": "r", "winner": "A" if text in a else "B"})
+
+    return pairwise
+
+
+def score_if(text: str, high: int, low: int) -> Callable[[list[Message]], str]:
+    """A pointwise judge: `high` for answers containing `text`, else `low`."""
+
+    def pointwise(messages: list[Message]) -> str:
+        score = high if text in messages[-1].content else low
+        return json.dumps({"rationale": "r", "score": score})
+
+    return pointwise
+
+
+async def test_the_judges_favourite_wins_the_knockout() -> None:
+    roles = Roles(actor=["plain", "dull", "the best line", "weak"], pairwise=prefer("best"))
+    result = await run_graph("best_of_n", POEM, model=roles.client(), n=4)
+    assert result.answer == "the best line"
+    assert result.stop_reason is StopReason.MAX_DEPTH
+    # 2 first-round matches and a final, each asked in both orders.
+    assert len(roles.calls("pairwise")) == 6
+
+
+async def test_asking_in_both_orders_cancels_a_judge_that_always_picks_the_first() -> None:
+    roles = Roles(
+        actor=["short", "a much better line"],
+        pointwise=score_if("much better", 9, 2),
+        pairwise='{"rationale": "first is better", "winner": "A"}',
+    )
+    result = await run_graph("best_of_n", POEM, model=roles.client(), n=2)
+    # Each order said "A": a tie, settled by the pointwise scores.
+    assert result.answer == "a much better line"
+    orders = [m[-1].content for m in roles.calls("pairwise")]
+    assert orders[0].index("short") < orders[0].index("much better") or (
+        orders[1].index("short") < orders[1].index("much better")
+    )
+    assert {o.index("short") < o.index("much better") for o in orders} == {True, False}
+
+
+async def test_malformed_judge_output_falls_back_to_scores_and_is_traced() -> None:
+    roles = Roles(
+        actor=["alpha", "omega"],
+        pointwise=score_if("omega", 8, 3),
+        pairwise="I think the second one, probably.",
+    )
+    result = await run_graph("best_of_n", POEM, model=roles.client(), n=2)
+    assert result.answer == "omega"
+    # Each order: the first ask and 2 re-asks.
+    assert len(roles.calls("pairwise")) == 6
+    store = trace_store()
+    assert store is not None and flush_traces()
+    tree = load_trace(store, result.trace_id or "")
+    labels = [(e.name, e.label) for s in tree.walk() for e in s.evaluations]
+    assert ("judge", "failed") in labels
+
+
+async def test_a_passing_candidate_wins_without_the_judge() -> None:
+    roles = Roles(actor=[WRONG, HALF, RIGHT, WRONG])
+    verifier = FunctionVerifier(lambda code: 1.0 if "a + b" in code else 0.3)
+    result = await run_graph(
+        "best_of_n", ADD, model=roles.client(), n=4, verifier=lambda t, s: verifier
+    )
+    assert result.stop_reason is StopReason.SOLVED
+    assert "a + b" in result.answer
+    assert roles.calls("pairwise") == []
+
+
+async def test_budget_running_out_mid_branch_keeps_the_finished_samples() -> None:
+    roles = Roles(actor=[WRONG, HALF, RIGHT, WRONG])
+    budget = Budget(max_calls=2)
+    verifier = FunctionVerifier(lambda code: 0.9 if "*" in code else 0.1)
+    result = await run_graph(
+        "best_of_n", ADD, model=roles.client(budget, max_concurrency=1), budget=budget, n=4,
+        verifier=lambda t, s: verifier, max_concurrency=1,
+    )
+    assert result.stop_reason is StopReason.BUDGET
+    assert result.calls == 2 and len(result.candidates) == 2
+    assert result.best is not None and "*" in result.best.text
