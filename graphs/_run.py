@@ -195,9 +195,7 @@ async def run_graph(
             if result.best is not None:
                 root.set_attribute("agentloop.answer", result.best.text)
                 root.add_evaluation(
-                    "verifier" if result.best.passed is not None else "graph",
-                    score=result.best.score,
-                    label=str(result.stop_reason),
+                    "outcome", score=result.best.score, label=str(result.stop_reason)
                 )
     if on_event is not None:
         on_event(GraphEvent(kind="stop", stop_reason=str(result.stop_reason),

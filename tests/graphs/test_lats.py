@@ -1,0 +1,137 @@
+"""LATS: UCT selection, parallel expansion, reflections for siblings, backpropagation."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from agentloop import Budget
+from agentloop.graphs import (
+    StopReason,
+    TreeNode,
+    lats_graph,
+    run_graph,
+    select_leaf,
+    tree_to_dot,
+    tree_to_json,
+)
+from agentloop.graphs._tree import ROOT, backpropagate
+from agentloop.roles import FunctionVerifier, LLMActor
+
+from .conftest import ADD, HALF, RIGHT, WRONG, Roles
+
+pytestmark = pytest.mark.anyio
+
+
+def _verifier() -> FunctionVerifier:
+    return FunctionVerifier(lambda code: 1.0 if "a + b" in code else 2 / 3 if "*" in code else 0.2)
+
+
+async def test_search_goes_deeper_under_the_best_child_and_stops_when_solved() -> None:
+    # Level 1: three failures, the product scoring best; level 2 (under it): the answer.
+    roles = Roles(actor=[WRONG, HALF, WRONG, WRONG, RIGHT, WRONG],
+                  reflector=lambda m: "lesson about " + ("product" if "*" in m[-1].content
+                                                         else "minus"))
+    result = await run_graph(
+        "lats", ADD, model=roles.client(), verifier=lambda t, s: _verifier(), k=3
+    )
+    assert result.stop_reason is StopReason.SOLVED
+    assert "a + b" in result.answer
+    tree = [TreeNode.model_validate(row) for row in result.extra["tree"]]
+    by_id = {row.id: row for row in tree}
+    winner = by_id[result.best.id if result.best else ""]
+    parent = by_id[winner.parent or ""]
+    assert parent.value == pytest.approx(2 / 3) and parent.depth == 1 and winner.depth == 2
+    assert by_id[ROOT].visits == 6  # every child's value went up to the root
+    # The second expansion saw the reflections written on the failed first level.
+    second_wave = "\n".join(m.content for m in roles.calls("actor")[3])
+    assert "lesson about product" in second_wave and "lesson about minus" in second_wave
+    # ...and the path's own feedback: the product's answer is in its history.
+    assert "a * b" in second_wave
+
+
+async def test_expansion_runs_children_in_parallel_within_the_limit() -> None:
+    roles = Roles(actor=[WRONG], latency=0.1)
+    client = roles.client(max_concurrency=16)
+    graph = lats_graph(
+        actor=LLMActor(client), verifier=lambda t, s: FunctionVerifier(lambda c: 0.0),
+        k=4, max_depth=1, max_iterations=1,
+    )
+    result = await run_graph(graph, ADD, max_concurrency=2)
+    assert len(result.candidates) == 4
+    assert roles.model.max_in_flight == 2
+
+
+async def test_an_exhausted_tree_stops_with_max_depth() -> None:
+    roles = Roles(actor=[WRONG])
+    result = await run_graph(
+        "lats", ADD, model=roles.client(), verifier=lambda t, s: _verifier(),
+        k=2, max_depth=1, max_iterations=50,
+    )
+    assert result.stop_reason is StopReason.MAX_DEPTH
+    assert len(result.candidates) == 2  # the root's two children, both at the depth limit
+
+
+async def test_budget_running_out_mid_expansion_keeps_the_tree_so_far() -> None:
+    roles = Roles(actor=[HALF, WRONG, WRONG, WRONG])
+    budget = Budget(max_calls=5)  # 3 children + 2 reflections; the third reflection fails
+    result = await run_graph(
+        "lats", ADD, model=roles.client(budget, max_concurrency=1), budget=budget, k=3,
+        verifier=lambda t, s: _verifier(), max_concurrency=1,
+    )
+    assert result.stop_reason is StopReason.BUDGET
+    assert result.calls == 5
+    assert result.best is not None and "*" in result.best.text
+    assert len(result.extra["tree"]) == 4
+
+
+async def test_without_a_reflector_no_reflections_are_asked_for() -> None:
+    roles = Roles(actor=[WRONG, RIGHT])
+    graph = lats_graph(
+        actor=LLMActor(roles.client()), verifier=lambda t, s: _verifier(), k=2,
+    )
+    result = await run_graph(graph, ADD)
+    assert result.stop_reason is StopReason.SOLVED
+    assert roles.calls("reflector") == []
+
+
+def _row(node_id: str, parent: str | None, depth: int, **kw: object) -> TreeNode:
+    return TreeNode(id=node_id, parent=parent, depth=depth, **kw)  # type: ignore[arg-type]
+
+
+def test_uct_prefers_unvisited_children_then_balances_value_and_visits() -> None:
+    root = _row(ROOT, None, 0, expanded=True, visits=10, value_sum=5.0)
+    good = _row("good", ROOT, 1, visits=8, value_sum=6.0, value=0.75)
+    rare = _row("rare", ROOT, 1, visits=1, value_sum=0.5, value=0.5)
+    # A rarely visited child wins on exploration; with exploration off, the better mean wins.
+    assert select_leaf([root, good, rare], exploration=1.0, max_depth=3).id == "rare"
+    assert select_leaf([root, good, rare], exploration=0.0, max_depth=3).id == "good"
+    fresh = _row("fresh", ROOT, 1)
+    assert select_leaf([root, good, rare, fresh], exploration=0.0, max_depth=3).id == "fresh"
+
+
+def test_selection_skips_finished_subtrees_and_reports_exhaustion() -> None:
+    root = _row(ROOT, None, 0, expanded=True, visits=2, value_sum=1.0)
+    done = _row("done", ROOT, 1, visits=1, value_sum=1.0, terminal=True, passed=True)
+    deep = _row("deep", ROOT, 1, visits=1, value_sum=0.0)
+    assert select_leaf([root, done, deep], max_depth=2).id == "deep"
+    assert select_leaf([root, done, deep], max_depth=1) is None
+
+
+def test_backpropagation_adds_each_child_to_every_ancestor() -> None:
+    root = _row(ROOT, None, 0, visits=1, value_sum=0.0)
+    mid = _row("mid", ROOT, 1, visits=1, value_sum=0.5, value=0.5)
+    kids = [_row("x", "mid", 2, value=1.0), _row("y", "mid", 2, value=0.0)]
+    rows = {r.id: r for r in backpropagate([root, mid], kids)}
+    assert rows["mid"].visits == 3 and rows["mid"].value_sum == pytest.approx(1.5)
+    assert rows[ROOT].visits == 3 and rows[ROOT].value_sum == pytest.approx(1.0)
+    assert rows["x"].visits == 1 and rows["x"].mean == 1.0
+
+
+def test_the_tree_exports_as_json_and_dot() -> None:
+    tree = [_row(ROOT, None, 0, visits=1), _row("abc123", ROOT, 1, value=1.0, passed=True)]
+    rows = json.loads(tree_to_json(tree))
+    assert [r["id"] for r in rows] == [ROOT, "abc123"] and rows[1]["passed"] is True
+    dot = tree_to_dot(tree)
+    assert dot.startswith("digraph") and '"root" -> "abc123"' in dot and "#b7e1b0" in dot

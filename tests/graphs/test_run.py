@@ -1,0 +1,126 @@
+"""run_graph: events, traces, checkpoints and resume, errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agentloop.errors import ConfigError
+from agentloop.graphs import GraphEvent, StopReason, run_graph
+from agentloop.roles import FunctionVerifier
+from agentloop.tracing import SpanKind, flush_traces, load_trace, trace_store
+
+from .conftest import ADD, HALF, RIGHT, WRONG, Roles
+
+pytestmark = pytest.mark.anyio
+HERE = Path(__file__).parent
+REPO = HERE.parents[1]
+
+
+def _verifier(code_ok: str = "a + b") -> FunctionVerifier:
+    return FunctionVerifier(lambda code: 1.0 if code_ok in code else 0.0)
+
+
+async def test_events_stream_each_node_candidate_score_and_the_stop() -> None:
+    roles = Roles(actor=[WRONG, RIGHT])
+    events: list[GraphEvent] = []
+    await run_graph(
+        "reflexion", ADD, model=roles.client(), verifier=lambda t, s: _verifier(),
+        on_event=events.append,
+    )
+    kinds = [(e.kind, e.node) for e in events]
+    assert kinds[:2] == [("node_started", "prepare"), ("node_finished", "prepare")]
+    assert kinds[2:5] == [("node_started", "act"), ("candidate", "act"), ("node_finished", "act")]
+    candidates = [e for e in events if e.kind == "candidate"]
+    assert [e.round for e in candidates] == [1, 2] and "a - b" in (candidates[0].text or "")
+    scores = [e.score for e in events if e.kind == "score"]
+    assert scores == [0.0, 1.0]
+    assert any(e.kind == "feedback" and e.node == "reflect" for e in events)
+    assert events[-1].kind == "stop" and events[-1].stop_reason == "solved"
+
+
+async def test_every_step_is_recorded_in_the_trace() -> None:
+    roles = Roles(actor=[WRONG, RIGHT])
+    result = await run_graph(
+        "reflexion", ADD, model=roles.client(), verifier=lambda t, s: _verifier()
+    )
+    store = trace_store()
+    assert store is not None and flush_traces()
+    tree = load_trace(store, result.trace_id or "")
+    root = tree.root
+    assert root.kind is SpanKind.WORKFLOW
+    assert root.attributes["agentloop.graph"] == "reflexion"
+    assert root.attributes["agentloop.stop_reason"] == "solved"
+    assert root.attributes["agentloop.outcome"] == "success"
+    nodes = [s.name for s in root.children if s.kind is SpanKind.NODE]
+    assert nodes == ["prepare", "act", "evaluate", "reflect", "act", "evaluate", "finish"]
+    chats = [s for s in tree.walk() if s.kind is SpanKind.CHAT]
+    assert len(chats) == 3 and all(s.parent_id != root.span_id for s in chats)
+    verdicts = [e for s in tree.walk() for e in s.evaluations if e.name == "verifier"]
+    assert [(e.label, e.score) for e in verdicts] == [("fail", 0.0), ("pass", 1.0)]
+
+
+async def test_a_finished_thread_returns_its_result_without_calling_the_model(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "checkpoints.db"
+    roles = Roles(actor=[WRONG, RIGHT])
+    first = await run_graph(
+        "reflexion", ADD, model=roles.client(), verifier=lambda t, s: _verifier(),
+        checkpoint=db, thread_id="run-1",
+    )
+    calls = roles.model.call_count
+    again = await run_graph(
+        "reflexion", ADD, model=roles.client(), verifier=lambda t, s: _verifier(),
+        checkpoint=db, thread_id="run-1",
+    )
+    assert roles.model.call_count == calls
+    assert again.stop_reason is StopReason.SOLVED and again.answer == first.answer
+    assert again.calls == 0
+
+
+async def test_a_thread_cannot_be_resumed_with_another_task(tmp_path: Path) -> None:
+    db = tmp_path / "checkpoints.db"
+    roles = Roles(actor=[HALF])
+    await run_graph("try_again", ADD, model=roles.client(), verifier=lambda t, s: _verifier(),
+                    checkpoint=db, thread_id="x", max_rounds=1)
+    other = ADD.model_copy(update={"name": "other"})
+    with pytest.raises(ConfigError, match="another task"):
+        await run_graph("try_again", other, model=roles.client(), checkpoint=db, thread_id="x")
+
+
+def test_a_run_killed_mid_way_resumes_without_repeating_finished_model_calls(
+    tmp_path: Path,
+) -> None:
+    db, log = tmp_path / "checkpoints.db", tmp_path / "calls.log"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    script = str(HERE / "crash_run.py")
+    # Calls: act, reflect, act, reflect, act. The 4th (second reflect) is killed mid-call.
+    killed = subprocess.run(
+        [sys.executable, script, str(db), str(log), "4"], env=env, capture_output=True,
+        text=True, timeout=120,
+    )
+    assert killed.returncode == -9, killed.stderr
+    assert log.read_text().splitlines() == ["actor", "reflector", "actor", "reflector"]
+
+    resumed = subprocess.run(
+        [sys.executable, script, str(db), str(log), "0"], env=env, capture_output=True,
+        text=True, timeout=120,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    # Only the interrupted reflect is made again, then the last act: 2 calls, not 5.
+    assert log.read_text().splitlines()[4:] == ["reflector", "actor"]
+    assert resumed.stdout.split() == ["max_depth", "3", "2"]
+
+
+async def test_unknown_graphs_and_options_are_config_errors() -> None:
+    roles = Roles()
+    with pytest.raises(ConfigError, match="unknown graph 'nope'.*reflexion"):
+        await run_graph("nope", ADD, model=roles.client())
+    with pytest.raises(ConfigError, match="bad option"):
+        await run_graph("reflexion", ADD, model=roles.client(), rounds=3)
+    assert roles.model.call_count == 0
