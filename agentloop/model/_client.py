@@ -16,7 +16,7 @@ from anyio.lowlevel import RunVar
 
 from agentloop._budget import Budget
 from agentloop._messages import Completion, Message, Usage, user
-from agentloop.errors import ConfigError, ModelTimeoutError
+from agentloop.errors import ConfigError, ModelServerError, ModelTimeoutError
 from agentloop.model._cache import ResponseCache, request_key
 from agentloop.model._chat_span import chat_request_attributes, chat_result_attributes
 from agentloop.model._config import GenerateConfig
@@ -147,12 +147,10 @@ class ModelClient:
         from tenacity import AsyncRetrying, RetryCallState, stop_after_attempt
 
         policy = self.retry
-        attempts = 0
 
         async def attempt() -> R:
-            nonlocal attempts
-            attempts += 1
-            live.set_attribute("agentloop.attempts", attempts)
+            # Cumulative over the calls of one span (a server that ignores `n` takes several).
+            live.set_attribute("agentloop.attempts", int(live.attributes["agentloop.attempts"]) + 1)
             # The slot is held for the attempt only, never while backing off.
             async with self._limiter() if take_slot else contextlib.nullcontext():
                 # Checked again once a slot is free: other calls may have spent the budget
@@ -278,22 +276,33 @@ class ModelClient:
                 live.set_attributes(chat_result_attributes(replayed, attempts=0))
                 return replayed
             check_network_allowed(self.model, self.api_base)
-            request = self._request(msgs, cfg, **({"n": n} if n > 1 else {}))
-
-            async def call() -> Any:
-                return await litellm.acompletion(**request)
-
-            response = await self._with_retries(call, cfg.timeout, live)
-            choices = list(response.choices)[:n]
-            texts = [c.message.content or "" for c in choices]
-            hidden = getattr(response, "_hidden_params", None) or {}
-            usage = self._usage(getattr(response, "usage", None), hidden, msgs, texts)
-            if self.budget is not None:
-                self.budget.charge(usage)
+            texts: list[str] = []
+            reasons: list[str | None] = []
+            usage = Usage()
+            # Some OpenAI-compatible servers ignore `n` and answer one choice: ask again for the
+            # missing samples, so that `texts` always has n entries.
+            while len(texts) < n:
+                want = n - len(texts)
+                request = self._request(msgs, cfg, **({"n": want} if want > 1 else {}))
+                call = functools.partial(litellm.acompletion, **request)
+                response = await self._with_retries(call, cfg.timeout, live)
+                choices = list(response.choices)[:want]
+                if not choices:
+                    raise ModelServerError(
+                        f"{self.model} answered with no choices", model=self.model
+                    )
+                new_texts = [c.message.content or "" for c in choices]
+                hidden = getattr(response, "_hidden_params", None) or {}
+                round_usage = self._usage(getattr(response, "usage", None), hidden, msgs, new_texts)
+                if self.budget is not None:
+                    self.budget.charge(round_usage)
+                texts += new_texts
+                reasons += [c.finish_reason for c in choices]
+                usage = usage + round_usage
             completion = Completion(
                 model=self.model,
                 texts=texts,
-                finish_reasons=[c.finish_reason for c in choices],
+                finish_reasons=reasons,
                 usage=usage,
                 latency_s=time.monotonic() - started,
             )

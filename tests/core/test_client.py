@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import anyio
 import pytest
@@ -12,7 +11,8 @@ from agentloop import Budget, BudgetExhausted, Message, system, user
 from agentloop.errors import ConfigError, ModelAuthError, RateLimitedError, UnknownModelError
 from agentloop.model import GenerateConfig, ModelClient, RetryPolicy
 from agentloop.testing import ScriptedModel
-from agentloop.tracing import SpanRecord, add_sink, remove_sink
+from agentloop.tracing import SpanRecord
+from tests.core.openai_loopback import recording_spans
 
 pytestmark = pytest.mark.anyio
 
@@ -24,19 +24,8 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 def spans() -> Iterator[list[SpanRecord]]:
-    records: list[SpanRecord] = []
-
-    class ListSink:
-        def emit(self, record: SpanRecord) -> None:
-            records.append(record)
-
-        def emit_evaluation(self, trace_id: str, span_id: str, evaluation: Any) -> None:
-            pass
-
-    sink = ListSink()
-    add_sink(sink)
-    yield records
-    remove_sink(sink)
+    with recording_spans() as records:
+        yield records
 
 
 async def test_complete_returns_the_scripted_reply_with_word_usage() -> None:
