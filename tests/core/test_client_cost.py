@@ -1,0 +1,58 @@
+"""Dollar cost from litellm's cost map, charged to the budget, over a real loopback server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from agentloop import Budget, BudgetExhausted
+from agentloop.model import ModelClient
+from tests.core.openai_loopback import USAGE, ScriptedServer, ok, running_server
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"  # litellm runs on asyncio only
+
+
+@pytest.fixture
+def server() -> Iterator[ScriptedServer]:
+    with running_server() as s:
+        s.script = [ok("priced answer")]
+        yield s
+
+
+async def test_known_model_is_priced_from_the_cost_map(server: ScriptedServer) -> None:
+    import litellm
+
+    budget = Budget()
+    client = ModelClient("openai/gpt-4o-mini", api_base=server.api_base, api_key="x", budget=budget)
+    completion = await client.complete("q")
+    prompt_cost, completion_cost = litellm.cost_per_token(
+        model="openai/gpt-4o-mini",
+        prompt_tokens=USAGE["prompt_tokens"],
+        completion_tokens=USAGE["completion_tokens"],
+    )
+    assert completion.usage.cost_usd == pytest.approx(prompt_cost + completion_cost)
+    assert completion.usage.cost_usd > 0
+    assert budget.spent.cost_usd == pytest.approx(completion.usage.cost_usd)
+
+
+async def test_dollar_limit_stops_the_next_call(server: ScriptedServer) -> None:
+    budget = Budget(max_usd=1e-6)  # less than one call costs
+    client = ModelClient("openai/gpt-4o-mini", api_base=server.api_base, api_key="x", budget=budget)
+    await client.complete("q")
+    with pytest.raises(BudgetExhausted) as caught:
+        await client.complete("q")
+    assert caught.value.limit == "usd"
+    assert server.attempts == 1
+
+
+async def test_a_model_missing_from_the_cost_map_costs_nothing(server: ScriptedServer) -> None:
+    client = ModelClient("openai/my-own-finetune", api_base=server.api_base, api_key="x")
+    completion = await client.complete("q")
+    assert completion.usage.cost_usd == 0.0
+    assert completion.usage.input_tokens == USAGE["prompt_tokens"]
