@@ -176,3 +176,14 @@ async def test_add_many_batches_and_dedups(make_store: StoreFactory) -> None:
     ids = await store.add_many([_lesson("alpha one"), _lesson("beta two"), _lesson("alpha one")])
     assert ids[0] == ids[2] != ids[1]
     assert len(await store.list()) == 2
+
+
+async def test_negative_filters_include_entries_without_the_field(make_store: StoreFactory) -> None:
+    store = make_store()
+    await store.add(_lesson("judged text", role="judge"))
+    await store.add(_lesson("acted text", role="actor"))
+    await store.add(_lesson("unlabelled text"))
+    for where in ({"role": {"$ne": "judge"}}, {"role": {"$nin": ["judge"]}}):
+        assert sorted(e.text for e in await store.list(where=where)) == [
+            "acted text", "unlabelled text"
+        ]
