@@ -77,7 +77,7 @@ class LocalSandbox:
         isolation: Literal["bwrap", "none"] = "bwrap",
         python: str | None = None,
         env: Mapping[str, str] | None = None,
-        pool_size: int = 2,
+        pool_size: int = 4,
         preload: tuple[str, ...] = DEFAULT_PRELOAD,
         ro_binds: tuple[str, ...] = (),
     ) -> None:
