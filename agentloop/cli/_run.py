@@ -73,9 +73,9 @@ class _Progress:
             f" (round {self.round})" if self.round is not None else "",
         )
         table = Table(box=None, pad_edge=False, show_edge=False)
-        for column in ("candidate", "round", "score", "tests", "feedback"):
-            table.add_column(column, overflow="ellipsis", no_wrap=True,
-                             max_width=60 if column == "feedback" else None)
+        for column, width in (("candidate", 9), ("round", 5), ("score", 5), ("tests", 5)):
+            table.add_column(column, min_width=width, no_wrap=True)
+        table.add_column("feedback", overflow="ellipsis", no_wrap=True, ratio=1)
         for cid, row in list(self.rows.items())[-10:]:
             score = "…" if row["score"] is None else f"{row['score']:.2f}"
             passed = {True: "[green]pass[/]", False: "[red]fail[/]", None: ""}[row["passed"]]
@@ -84,7 +84,7 @@ class _Progress:
                           first_line[0] if first_line else "")
         parts: list[RenderableType] = [head, table]
         if self.feedback:
-            parts.append(Text(f"last feedback: {self.feedback.strip()[:300]}", style="dim"))
+            parts.append(Text(f"last feedback: {self.feedback.strip()[:300]}\n", style="dim"))
         return Group(*parts)
 
 
@@ -113,7 +113,9 @@ def _show_result(result: RunResult, task: Task) -> None:
         f"time: {result.wall_seconds:.1f}s",
         highlight=False,
     )
-    console.print(f"trace: {result.trace_id}   thread: {result.thread_id}", highlight=False)
+    console.print(
+        f"trace: {result.trace_id}   thread: {result.thread_id}", highlight=False, soft_wrap=True
+    )
 
 
 def run(
