@@ -28,7 +28,7 @@ from agentloop.roles import (
     Task,
     TestWriter,
     VerifierFactory,
-    docstring_asserts,
+    docstring_tests,
 )
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def _sampling(config: GenerateConfig | None) -> GenerateConfig:
 def _test_writer(model: ChatModel, task: Task) -> TestWriter | None:
     if not task.is_code or task.tests:
         return None
-    if docstring_asserts(task.prompt, entry_point=task.entry_point):
+    if docstring_tests(task.prompt, task.entry_point):
         return DocstringTestWriter()
     return LLMTestWriter(model)
 

@@ -14,6 +14,7 @@ from agentloop.roles._critic import (
     LLMCritic,
     parse_critique,
 )
+from agentloop.roles._docstring_tests import docstring_tests
 from agentloop.roles._judge import (
     FunctionJudge,
     Judge,
@@ -39,7 +40,6 @@ from agentloop.roles._test_writer import (
     LLMTestWriter,
     TestWriter,
     TestWriterPrompts,
-    docstring_asserts,
     parse_asserts,
     screen_tests,
     stub_solution,
@@ -85,7 +85,7 @@ __all__ = [
     "TestWriterPrompts",
     "VerifierFactory",
     "combine_preferences",
-    "docstring_asserts",
+    "docstring_tests",
     "parse_asserts",
     "parse_critique",
     "resolve_model",

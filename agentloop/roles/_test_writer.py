@@ -7,7 +7,6 @@ a do-nothing function passes says nothing about the candidate.
 from __future__ import annotations
 
 import ast
-import doctest
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -18,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from agentloop._code import fenced_blocks
 from agentloop._messages import Message, system, user
 from agentloop.roles._adapt import resolve
+from agentloop.roles._docstring_tests import docstring_tests
 from agentloop.roles._model import ChatModel, resolve_model
 from agentloop.roles._task import Task
 from agentloop.roles._verifier import VerifierFactory
@@ -31,7 +31,6 @@ __all__ = [
     "LLMTestWriter",
     "TestWriter",
     "TestWriterPrompts",
-    "docstring_asserts",
     "parse_asserts",
     "screen_tests",
     "stub_solution",
@@ -114,45 +113,13 @@ class LLMTestWriter:
 
 
 class DocstringTestWriter:
-    """Turns the `>>>` examples in the task's docstring into asserts; no model call."""
+    """Turns the examples in the task's docstring (`>>>` doctests and inline styles such as
+    `f(x) == y` or `f(x) ➞ y`) into asserts; no model call."""
 
     __test__ = False
 
     async def write_tests(self, task: Task) -> list[str]:
-        return docstring_asserts(task.prompt, entry_point=task.entry_point)
-
-
-def docstring_asserts(prompt: str, *, entry_point: str | None = None) -> list[str]:
-    """Asserts from doctest examples (`>>> f(1)` followed by `2`) that call `entry_point`."""
-    try:
-        examples = doctest.DocTestParser().get_examples(prompt)
-    except ValueError:
-        return []
-    out: list[str] = []
-    for example in examples:
-        call, want = example.source.strip(), example.want.strip()
-        if not want or "\n" in call:
-            continue
-        if entry_point is not None and not re.search(rf"\b{re.escape(entry_point)}\s*\(", call):
-            continue
-        if _is_float(want):
-            line = f"assert abs(({call}) - ({want})) < 1e-6"
-        else:
-            line = f"assert ({call}) == ({want})"
-        try:
-            ast.parse(line)
-        except SyntaxError:
-            continue
-        out.append(line)
-    return out
-
-
-def _is_float(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return "." in text or "e" in text.lower()
+        return docstring_tests(task.prompt, task.entry_point)
 
 
 TestWriterFunction = Callable[[Task], list[str] | Awaitable[list[str]]]

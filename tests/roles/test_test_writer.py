@@ -11,6 +11,7 @@ from agentloop.roles import (
     DocstringTestWriter,
     LLMTestWriter,
     Task,
+    docstring_tests,
     parse_asserts,
     sandbox_verifier,
     screen_tests,
@@ -38,7 +39,22 @@ def test_asserts_are_taken_from_the_reply_that_parse_and_call_the_function() -> 
 
 async def test_docstring_examples_become_asserts() -> None:
     tests = await DocstringTestWriter().write_tests(TASK)
-    assert tests == ["assert abs((mean([1, 2])) - (1.5)) < 1e-6", "assert (mean([4])) == (4)"]
+    # Floats are compared with a tolerance; a doctest of another function is no test.
+    assert tests == ["assert abs(mean([1, 2]) - 1.5) < 1e-6", "assert mean([4]) == 4"]
+
+
+async def test_inline_examples_are_read_the_same_way_the_benchmark_reads_them() -> None:
+    task = Task(
+        prompt=(
+            'def shout(s):\n    """Upper-case it.\n\n    shout("ab") ➞ "AB"\n'
+            '    shout("") => ""\n    shout("x") should return "X".\n'
+            '    Call shout(s) on any text.\n    """\n'
+        ),
+    )
+    tests = await DocstringTestWriter().write_tests(task)
+    assert tests == [
+        'assert shout("ab") == \'AB\'', 'assert shout("") == \'\'', 'assert shout("x") == \'X\'',
+    ] == docstring_tests(task.prompt)  # entry point inferred from the prompt
 
 
 async def test_drafts_that_pass_on_a_stub_are_screened_out_in_the_sandbox() -> None:
