@@ -11,7 +11,7 @@ from langgraph.types import Checkpointer
 from pydantic import Field
 
 from agentloop._budget import Budget
-from agentloop._memory import MemoryEntry, MemoryStore
+from agentloop._memory import MemoryStore
 from agentloop.errors import GraphError
 from agentloop.graphs._nodes import (
     check_with_critic,
@@ -23,7 +23,9 @@ from agentloop.graphs._nodes import (
     route_unless_stopped,
     write_tests,
 )
-from agentloop.graphs._state import GraphState, StopReason, best_candidate
+from agentloop.graphs._state import GraphState, best_candidate
+from agentloop.memory import lesson as lesson_entry
+from agentloop.memory import retrieve_for_prompt
 from agentloop.roles import Actor, Critic, Reflector, TestWriter, VerifierFactory, verifier_factory
 from agentloop.tracing import current_span
 
@@ -36,6 +38,7 @@ class ReflexionState(GraphState):
     recalled: list[str] = Field(default_factory=list)
     """Lessons retrieved from the memory store at the start."""
     recalled_ids: list[str] = Field(default_factory=list)
+    """Their ids: the run's outcome is recorded against them at the end."""
     stale_rounds: int = 0
     """Rounds in a row whose score did not beat the best so far."""
 
@@ -52,6 +55,7 @@ def reflexion_graph(
     patience: int = 2,
     max_lessons: int = 3,
     recall_k: int = 3,
+    recall_tokens: int = 300,
     budget: Budget | None = None,
     checkpointer: Checkpointer = None,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
@@ -66,7 +70,9 @@ def reflexion_graph(
         max_rounds: attempts at most (stop reason `max_depth`).
         patience: rounds without a better score before stopping (`no_progress`).
         max_lessons: how many of this run's latest lessons the actor sees.
-        recall_k: lessons retrieved from `memory` for the task.
+        recall_k: most lessons retrieved from `memory` for the task (same `task.family` only,
+            when the task has one; unrelated and retired lessons stay out).
+        recall_tokens: the token allowance for the retrieved lessons in the actor's prompt.
     """
     make_verifier = verifier_factory(verifier)
 
@@ -86,9 +92,13 @@ def reflexion_graph(
         if not task.is_code and critic is None:
             raise GraphError(f"reflexion needs a critic to check the prose task {task.name!r}")
         if memory is not None:
-            hits = await memory.search(task.prompt, k=recall_k, kind="lesson")
-            update["recalled"] = [h.entry.text for h in hits]
-            update["recalled_ids"] = [h.entry.id for h in hits]
+            recalled = await retrieve_for_prompt(
+                memory, task.prompt, k=recall_k, kind="lesson",
+                where={"task_family": task.family} if task.family else None,
+                token_allowance=recall_tokens,
+            )
+            update["recalled"] = [hit.entry.text for hit in recalled.hits]
+            update["recalled_ids"] = recalled.entry_ids
         return update
 
     @node("act")
@@ -126,9 +136,8 @@ def reflexion_graph(
         if memory is not None and lesson:
             span = current_span()
             await memory.add(
-                MemoryEntry(
-                    kind="lesson",
-                    text=lesson,
+                lesson_entry(
+                    lesson,
                     task_family=state.task.family,
                     role="actor",
                     source_run=span.trace_id if span else None,
@@ -140,8 +149,13 @@ def reflexion_graph(
     @node("finish")
     async def finish(state: ReflexionState) -> dict[str, Any]:
         if memory is not None and state.recalled_ids:
-            solved = state.stop_reason in (StopReason.SOLVED, StopReason.ACCEPTED)
-            await memory.record_outcome(state.recalled_ids, success=solved)
+            # The recalled lessons share the run's fate: they gain when it passed (the visible
+            # tests, or the critic for prose) and lose when it did not.
+            best = best_candidate(state.candidates)
+            passed = best is not None and (
+                bool(best.passed) or (best.passed is None and bool(best.accepted))
+            )
+            await memory.record_outcome(state.recalled_ids, success=passed)
         return {}
 
     unless_stopped = route_unless_stopped

@@ -6,7 +6,7 @@ import pytest
 
 from agentloop import Budget
 from agentloop.graphs import StopReason, run_graph
-from agentloop.memory import InProcessMemoryStore
+from agentloop.memory import InProcessMemoryStore, lesson
 from agentloop.roles import FunctionVerifier, Task
 
 from .conftest import ADD, HALF, POEM, RIGHT, WRONG, Roles
@@ -29,26 +29,77 @@ async def test_a_failure_becomes_a_lesson_and_the_next_attempt_passes(needs_bwra
     assert [r for r, _ in roles.log] == ["actor", "reflector", "actor"]
 
 
+LESSON = "Return a + b with the plus sign, not a - b."
+
+
 async def test_lessons_are_stored_in_memory_and_recalled_on_the_next_run() -> None:
     memory = InProcessMemoryStore(embedder="hashing")
     verifier = FunctionVerifier(lambda code: "a + b" in code)
-    first = Roles(actor=[WRONG], reflector="Remember: addition uses the plus sign.")
+    family_task = ADD.model_copy(update={"family": "arithmetic"})
+    first = Roles(actor=[WRONG], reflector=LESSON)
     result = await run_graph(
-        "reflexion", ADD, model=first.client(), memory=memory,
+        "reflexion", family_task, model=first.client(), memory=memory,
         verifier=lambda task, tests: verifier, max_rounds=2,
     )
     assert result.stop_reason is StopReason.MAX_DEPTH
     stored = await memory.list(kind="lesson")
-    assert [e.text for e in stored] == ["Remember: addition uses the plus sign."]
+    assert [e.text for e in stored] == [LESSON]
+    # Where it came from: the run's trace and the span of the reflection that wrote it.
+    assert stored[0].task_family == "arithmetic" and stored[0].role == "actor"
+    assert stored[0].source_run == result.trace_id and stored[0].source_span
 
     second = Roles(actor=[RIGHT])
     result = await run_graph(
-        "reflexion", ADD, model=second.client(), memory=memory,
+        "reflexion", family_task, model=second.client(), memory=memory,
         verifier=lambda task, tests: verifier,
     )
     assert result.stop_reason is StopReason.SOLVED
     first_prompt = "\n".join(m.content for m in second.calls("actor")[0])
-    assert "Remember: addition uses the plus sign." in first_prompt
+    assert LESSON in first_prompt
+    # The lesson was retrieved on a run that passed: it gained.
+    recalled = await memory.get(stored[0].id)
+    assert recalled is not None and recalled.usefulness > 0 and recalled.times_used == 1
+
+
+async def test_a_recalled_lesson_loses_when_the_run_fails_and_retires_after_repeated_failures(
+) -> None:
+    memory = InProcessMemoryStore(embedder="hashing")
+    lesson_id = await memory.add(lesson(LESSON))
+    verifier = FunctionVerifier(lambda code: False)
+    for run in range(1, 4):
+        roles = Roles(actor=[WRONG], reflector="")
+        await run_graph(
+            "reflexion", ADD, model=roles.client(), memory=memory,
+            verifier=lambda task, tests: verifier, max_rounds=1,
+        )
+        entry = await memory.get(lesson_id)
+        assert entry is not None and entry.times_used == run and entry.usefulness < 0
+        assert LESSON in "\n".join(m.content for m in roles.calls("actor")[0])
+    # Three failures in a row: the lesson no longer reaches the actor.
+    roles = Roles(actor=[WRONG], reflector="")
+    await run_graph(
+        "reflexion", ADD, model=roles.client(), memory=memory,
+        verifier=lambda task, tests: verifier, max_rounds=1,
+    )
+    assert LESSON not in "\n".join(m.content for m in roles.calls("actor")[0])
+
+
+async def test_recall_keeps_to_the_task_family_and_the_token_allowance() -> None:
+    memory = InProcessMemoryStore(embedder="hashing")
+    await memory.add(lesson(LESSON, task_family="strings"))
+    await memory.add(lesson("add(a, b) must return a + b: " + "use the plus sign. " * 40,
+                            task_family="arithmetic"))
+    await memory.add(lesson("add(a, b) must return a + b.", task_family="arithmetic"))
+    verifier = FunctionVerifier(lambda code: True)
+    roles = Roles(actor=[RIGHT])
+    await run_graph(
+        "reflexion", ADD.model_copy(update={"family": "arithmetic"}), model=roles.client(),
+        memory=memory, verifier=lambda task, tests: verifier, recall_tokens=60,
+    )
+    prompt = "\n".join(m.content for m in roles.calls("actor")[0])
+    assert "add(a, b) must return a + b." in prompt
+    assert LESSON not in prompt  # another family
+    assert "use the plus sign. use" not in prompt  # too long for the allowance
 
 
 async def test_no_better_score_for_patience_rounds_stops_with_no_progress() -> None:
