@@ -11,6 +11,7 @@ import sys
 
 import typer
 from rich.console import Console
+from typer.exceptions import TyperException
 
 from agentloop._version import __version__
 from agentloop.errors import AgentloopError
@@ -58,10 +59,25 @@ def _register_commands() -> None:
 
 
 def main() -> None:
-    """Entry point: run the CLI; an agentloop error becomes one line and exit code 1."""
+    """Entry point: run the CLI; bad input or an agentloop error becomes one line, exit 1 or 2."""
     _register_commands()
     try:
-        app()
+        # standalone_mode=False lets usage errors reach us, so they print as one line too.
+        result = app(standalone_mode=False)
+        if isinstance(result, int) and result != 0:
+            sys.exit(result)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        _err.print("aborted")
+        sys.exit(130)
+    except TyperException as exc:
+        # click's usage errors (bad flag, missing argument), vendored by typer.
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        _err.print(f"[bold red]error:[/] {message}{hint}", highlight=False, soft_wrap=True)
+        sys.exit(getattr(exc, "exit_code", 2))
     except AgentloopError as exc:
         _err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(1)

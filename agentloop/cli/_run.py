@@ -182,6 +182,8 @@ def run(
     from agentloop.model import GenerateConfig
     from agentloop.roles import Task
 
+    if graph not in _GRAPHS:
+        raise ConfigError(f"unknown graph {graph!r}; choose one of {', '.join(_GRAPHS)}")
     if (task_file is None) == (prompt is None):
         raise ConfigError("give exactly one of --task TASK.yaml or --prompt TEXT")
     task = Task.from_yaml(task_file) if task_file is not None else Task.from_prompt(prompt or "")

@@ -42,6 +42,9 @@ class CachedSample(BaseModel):
     usage: Usage = Usage()
 
 
+_SPEED_ONLY_PARAMS = frozenset({"n_threads", "timeout"})
+
+
 def request_key(
     *,
     model: str,
@@ -55,6 +58,8 @@ def request_key(
     The sample index is part of the key so that the n samples of one request (and sample i of
     a later request with a larger n) stay distinct yet each replays exactly.
     """
+    # Settings that change how fast an answer comes, never what it is, stay out of the key.
+    params = {k: v for k, v in params.items() if k not in _SPEED_ONLY_PARAMS}
     canonical = json.dumps(
         {
             "v": 1,
