@@ -9,6 +9,11 @@ from agentloop.graphs._best_of_n import BestOfNState, Match, best_of_n_graph
 from agentloop.graphs._catalog import GRAPH_NAMES, build_graph
 from agentloop.graphs._checkpoint import open_checkpointer
 from agentloop.graphs._events import EventKind, GraphEvent, emit
+from agentloop.graphs._judge_memory import (
+    record_judge_outcome,
+    remember_judgement,
+    remember_pointwise,
+)
 from agentloop.graphs._lats import LatsState, lats_graph
 from agentloop.graphs._nodes import (
     budget_left,
@@ -70,8 +75,11 @@ __all__ = [
     "node",
     "open_checkpointer",
     "propose",
+    "record_judge_outcome",
     "reflect",
     "reflexion_graph",
+    "remember_judgement",
+    "remember_pointwise",
     "route_unless_stopped",
     "run_graph",
     "run_graph_sync",

@@ -46,6 +46,11 @@ class Match(BaseModel):
     winner: str
     consistent: bool = True
     """False when the judge's two orders disagreed, or it failed and scores decided."""
+    preferred: str | None = None
+    """The id the judge preferred; None when it called a tie or failed (scores decided)."""
+    rationale: str = ""
+    experience_ids: list[str] = Field(default_factory=list)
+    """Memory entries the judge was shown: `record_judge_outcome` credits or debits them."""
 
 
 @checkpointed
@@ -183,10 +188,12 @@ def best_of_n_graph(
             # A judge that cannot produce a verdict does not end the run: scores decide.
             if (s := current_span()) is not None:
                 s.add_evaluation("judge", label="failed", explanation=str(exc))
-            winner, consistent = by_score, False
+            winner, consistent, preferred, rationale, seen = by_score, False, None, "", []
         else:
             winner = {"a": a, "b": b, "tie": by_score}[preference.winner]
             consistent = preference.consistent
+            preferred = {"a": a.id, "b": b.id}.get(preference.winner)
+            rationale, seen = preference.rationale, preference.experience_ids
             if (s := current_span()) is not None:
                 s.add_evaluation(
                     "judge", score=1.0 if winner is a else 0.0, label=preference.winner,
@@ -199,7 +206,8 @@ def best_of_n_graph(
             "matches": [
                 Match(
                     bracket_round=job.bracket_round, a=a.id, b=b.id, winner=winner.id,
-                    consistent=consistent,
+                    consistent=consistent, preferred=preferred, rationale=rationale,
+                    experience_ids=seen,
                 )
             ]
         }

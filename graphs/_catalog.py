@@ -85,7 +85,7 @@ def _try_again(model: ChatModel, task: Task, c: _Common, **options: Any) -> AnyG
 def _best_of_n(model: ChatModel, task: Task, c: _Common, **options: Any) -> AnyGraph:
     return best_of_n_graph(
         actor=LLMActor(model, config=_sampling(c.config)),
-        judge=LLMJudge(model, config=c.config),
+        judge=LLMJudge(model, config=c.config, memory=c.memory),
         verifier=c.verifier, budget=c.budget, checkpointer=c.checkpointer, **options,
     )
 
@@ -93,10 +93,11 @@ def _best_of_n(model: ChatModel, task: Task, c: _Common, **options: Any) -> AnyG
 def _lats(model: ChatModel, task: Task, c: _Common, **options: Any) -> AnyGraph:
     return lats_graph(
         actor=LLMActor(model, config=_sampling(c.config)),
-        judge=None if task.is_code else LLMJudge(model, config=c.config),
+        judge=None if task.is_code else LLMJudge(model, config=c.config, memory=c.memory),
         reflector=LLMReflector(model, config=c.config),
         test_writer=_test_writer(model, task),
-        verifier=c.verifier, budget=c.budget, checkpointer=c.checkpointer, **options,
+        verifier=c.verifier, memory=c.memory, budget=c.budget, checkpointer=c.checkpointer,
+        **options,
     )
 
 
@@ -126,6 +127,9 @@ _BUILDERS: dict[str, Callable[..., AnyGraph]] = {
 }
 
 GRAPH_NAMES = tuple(_BUILDERS)
+
+_USES_MEMORY = {"reflexion", "best_of_n", "lats"}
+"""Reflexion reads and writes lessons; the judge of best-of-N and LATS reads its experience."""
 """The graphs `run_graph` and `agentloop run` know by name."""
 
 
@@ -150,8 +154,10 @@ def build_graph(
     key = name.replace("-", "_")
     if key not in _BUILDERS:
         raise ConfigError(f"unknown graph {name!r}; known: {', '.join(GRAPH_NAMES)}")
-    if memory is not None and key != "reflexion":
-        raise ConfigError(f"graph {name!r} does not use memory; reflexion does")
+    if memory is not None and key not in _USES_MEMORY:
+        raise ConfigError(
+            f"graph {name!r} does not use memory; {', '.join(sorted(_USES_MEMORY))} do"
+        )
     common = _Common(
         budget=budget, config=config, memory=memory, verifier=verifier, checkpointer=checkpointer
     )

@@ -10,6 +10,7 @@ from langgraph.types import Checkpointer, Send
 from pydantic import BaseModel, Field
 
 from agentloop._budget import Budget
+from agentloop._memory import MemoryStore
 from agentloop.errors import GraphError
 from agentloop.graphs._nodes import (
     budget_left,
@@ -80,6 +81,7 @@ def lats_graph(
     exploration: float = 1.0,
     judge_weight: float = 0.3,
     max_lessons: int = 3,
+    memory: MemoryStore | None = None,
     budget: Budget | None = None,
     checkpointer: Checkpointer = None,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
@@ -99,6 +101,8 @@ def lats_graph(
         k: children per expansion; they run in parallel up to the run's `max_concurrency`.
         max_depth: deepest level of the tree (the root is 0).
         exploration: the UCT exploration constant.
+        memory: where the judge's scores of code candidates, checked against the tests'
+            verdict, are kept as judge experience (give the judge the same store to read it).
     """
     make_verifier = verifier_factory(verifier)
 
@@ -169,7 +173,7 @@ def lats_graph(
             candidate = await check_with_verifier(candidate, job.task, job.tests, make_verifier)
             if judge is not None and not candidate.passed:
                 candidate = await check_with_judge(
-                    candidate, job.task, judge, weight=judge_weight
+                    candidate, job.task, judge, weight=judge_weight, memory=memory
                 )
         elif judge is not None:
             candidate = await check_with_judge(candidate, job.task, judge)

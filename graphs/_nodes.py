@@ -10,9 +10,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
 from agentloop._budget import Budget
+from agentloop._memory import MemoryStore
 from agentloop._verdict import Verdict
 from agentloop.errors import BudgetExhausted
 from agentloop.graphs._events import GraphEvent, current_node, emit
+from agentloop.graphs._judge_memory import remember_pointwise
 from agentloop.graphs._state import Candidate, StopReason
 from agentloop.roles import (
     Actor,
@@ -162,10 +164,21 @@ async def check_with_critic(candidate: Candidate, task: Task, critic: Critic) ->
 
 
 async def check_with_judge(
-    candidate: Candidate, task: Task, judge: Judge, *, weight: float = 1.0
+    candidate: Candidate,
+    task: Task,
+    judge: Judge,
+    *,
+    weight: float = 1.0,
+    memory: MemoryStore | None = None,
 ) -> Candidate:
-    """Score the candidate with the judge; with a verifier score already, mix them by `weight`."""
+    """Score the candidate with the judge; with a verifier score already, mix them by `weight`.
+
+    With `memory` and a verifier's verdict on the candidate, the judge's score is checked
+    against it and kept as judge experience (`remember_pointwise`).
+    """
     verdict = await judge.score(task, candidate.text)
+    if memory is not None:
+        await remember_pointwise(memory, task, verdict, candidate)
     if candidate.score is None or candidate.passed is None:
         score = verdict.score
     else:

@@ -57,6 +57,8 @@ def _result(
     extra: dict[str, Any] = {"tests": list(values.get("tests") or [])}
     if values.get("lessons"):
         extra["lessons"] = list(values["lessons"])
+    if values.get("matches"):
+        extra["matches"] = [m.model_dump(mode="json") for m in values["matches"]]
     if values.get("tree"):
         extra["tree"] = [n.model_dump(mode="json") for n in values["tree"]]
     return RunResult(

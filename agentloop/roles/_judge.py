@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 import anyio
 from pydantic import BaseModel, ConfigDict, Field
 
+from agentloop._memory import MemoryStore
 from agentloop._messages import Message, system, user
 from agentloop.roles._adapt import resolve
 from agentloop.roles._model import ChatModel, resolve_model
@@ -38,6 +39,9 @@ class JudgeScore(BaseModel):
 
     score: float = Field(ge=0.0, le=1.0)
     rationale: str = ""
+    experience_ids: list[str] = Field(default_factory=list)
+    """Memory entries of past judgements shown to the judge: record this verdict's outcome
+    against them once a verifier or a user has confirmed or overturned it."""
 
 
 class Preference(BaseModel):
@@ -50,6 +54,8 @@ class Preference(BaseModel):
     rationale: str = ""
     consistent: bool = True
     """False when asking in the two orders gave different answers (a sign of position bias)."""
+    experience_ids: list[str] = Field(default_factory=list)
+    """Memory entries of past judgements shown to the judge (see `JudgeScore.experience_ids`)."""
 
 
 @runtime_checkable
@@ -96,6 +102,9 @@ class JudgePrompts(BaseModel):
     )
     """`{prompt}`, `{rubric}`, `{first}` and `{second}` (the order is swapped on the second ask)."""
     rubric: str = "\nCriteria:\n{rubric}\n"
+    experience: str = "{experience}\n\n"
+    """Put before the request when memory holds past judgements on similar cases;
+    `{experience}` is those entries under their heading."""
 
 
 class LLMJudge:
@@ -104,6 +113,10 @@ class LLMJudge:
     Malformed output is re-asked (`max_reasks` times) and then raises `StructuredOutputError`.
     A pairwise comparison asks twice, once in each order, so a preference for whichever answer
     comes first cancels out: when the two asks disagree the result is a tie.
+
+    With `memory`, each request starts with the judge's past verdicts on similar tasks
+    (`kind="judge"` entries, same `task.family` when the task has one) and how the verifier or
+    a user later judged them, within `experience_tokens`; the verdict names the entries shown.
     """
 
     def __init__(
@@ -113,43 +126,72 @@ class LLMJudge:
         max_reasks: int = 2,
         config: GenerateConfig | None = None,
         prompts: JudgePrompts | None = None,
+        memory: MemoryStore | None = None,
+        experience_k: int = 3,
+        experience_tokens: int = 200,
     ) -> None:
         self.model = resolve_model(model)
         self.max_reasks = max_reasks
         self.config = config
         self.prompts = prompts or JudgePrompts()
+        self.memory = memory
+        self.experience_k = experience_k
+        self.experience_tokens = experience_tokens
+
+    async def experience(self, task: Task) -> tuple[str, list[str]]:
+        """Past judgements on tasks like `task` as prompt text, and their entry ids."""
+        if self.memory is None:
+            return "", []
+        # Imported here: memory is a pillar, and the core imports none at import time.
+        from agentloop.memory import retrieve_for_prompt
+
+        found = await retrieve_for_prompt(
+            self.memory, task.prompt, k=self.experience_k, kind="judge",
+            where={"task_family": task.family} if task.family else None,
+            token_allowance=self.experience_tokens,
+        )
+        return found.text, found.entry_ids
+
+    def _intro(self, experience: str) -> str:
+        return self.prompts.experience.format(experience=experience) if experience else ""
 
     def _rubric(self, task: Task) -> str:
         if not task.rubric:
             return ""
         return self.prompts.rubric.format(rubric="\n".join(f"- {c}" for c in task.rubric))
 
-    def pointwise_messages(self, task: Task, candidate: str) -> list[Message]:
+    def pointwise_messages(
+        self, task: Task, candidate: str, *, experience: str = ""
+    ) -> list[Message]:
         body = self.prompts.pointwise.format(
             prompt=task.prompt, rubric=self._rubric(task), candidate=candidate
         )
-        return [system(self.prompts.system), user(body)]
+        return [system(self.prompts.system), user(self._intro(experience) + body)]
 
-    def pairwise_messages(self, task: Task, first: str, second: str) -> list[Message]:
+    def pairwise_messages(
+        self, task: Task, first: str, second: str, *, experience: str = ""
+    ) -> list[Message]:
         body = self.prompts.pairwise.format(
             prompt=task.prompt, rubric=self._rubric(task), first=first, second=second
         )
-        return [system(self.prompts.system), user(body)]
+        return [system(self.prompts.system), user(self._intro(experience) + body)]
 
     async def score(self, task: Task, candidate: str) -> JudgeScore:
+        experience, ids = await self.experience(task)
         out = await self.model.structured(
-            self.pointwise_messages(task, candidate), PointwiseJudgement,
+            self.pointwise_messages(task, candidate, experience=experience), PointwiseJudgement,
             max_reasks=self.max_reasks, config=self.config,
         )
-        return JudgeScore(score=(out.score - 1) / 9, rationale=out.rationale)
+        return JudgeScore(score=(out.score - 1) / 9, rationale=out.rationale, experience_ids=ids)
 
     async def compare(self, task: Task, a: str, b: str) -> Preference:
+        experience, ids = await self.experience(task)
         results: dict[str, PairwiseJudgement] = {}
 
         async def ask(key: str, first: str, second: str) -> None:
             results[key] = await self.model.structured(
-                self.pairwise_messages(task, first, second), PairwiseJudgement,
-                max_reasks=self.max_reasks, config=self.config,
+                self.pairwise_messages(task, first, second, experience=experience),
+                PairwiseJudgement, max_reasks=self.max_reasks, config=self.config,
             )
 
         try:
@@ -161,11 +203,12 @@ class LLMJudge:
             raise group.exceptions[0] from None
         as_given: dict[str, Winner] = {"A": "a", "B": "b", "tie": "tie"}
         swapped: dict[str, Winner] = {"A": "b", "B": "a", "tie": "tie"}
-        return combine_preferences(
+        preference = combine_preferences(
             as_given[results["ab"].winner],
             swapped[results["ba"].winner],
             rationale=results["ab"].rationale,
         )
+        return preference.model_copy(update={"experience_ids": ids})
 
 
 def combine_preferences(forward: Winner, backward: Winner, *, rationale: str = "") -> Preference:

@@ -17,7 +17,8 @@ from agentloop.graphs import (
     tree_to_json,
 )
 from agentloop.graphs._tree import ROOT, backpropagate
-from agentloop.roles import FunctionVerifier, LLMActor
+from agentloop.memory import InProcessMemoryStore, MemoryEntry
+from agentloop.roles import FunctionVerifier, LLMActor, LLMJudge
 
 from .conftest import ADD, HALF, RIGHT, WRONG, Roles
 
@@ -135,3 +136,33 @@ def test_the_tree_exports_as_json_and_dot() -> None:
     assert [r["id"] for r in rows] == [ROOT, "abc123"] and rows[1]["passed"] is True
     dot = tree_to_dot(tree)
     assert dot.startswith("digraph") and '"root" -> "abc123"' in dot and "#b7e1b0" in dot
+
+
+async def test_the_judges_score_checked_by_the_tests_becomes_experience() -> None:
+    memory = InProcessMemoryStore(embedder="hashing")
+    prior = await memory.add(
+        MemoryEntry(kind="judge", text="Task: def add(a, b): Return a + b. Judged: fine.")
+    )
+    verifier = FunctionVerifier(lambda code: 0.2)  # every answer fails
+
+    def graph(roles: Roles) -> object:
+        client = roles.client()
+        return lats_graph(
+            actor=LLMActor(client), judge=LLMJudge(client, memory=memory),
+            verifier=lambda t, s: verifier, memory=memory, k=1, max_depth=1, max_iterations=1,
+        )
+
+    roles = Roles(actor=[WRONG], pointwise='{"rationale": "looks right", "score": 9}')
+    await run_graph(graph(roles), ADD)  # type: ignore[arg-type]
+    [learned] = [e for e in await memory.list(kind="judge") if e.id != prior]
+    assert learned.extra["confirmed"] is False and "overturned" in learned.text
+    assert "scored 9/10" in learned.text and "failed the tests" in learned.text
+    shown = await memory.get(prior)
+    assert shown is not None and shown.usefulness < 0 and shown.times_used == 1
+
+    again = Roles(actor=[WRONG], pointwise='{"rationale": "wrong sign", "score": 2}')
+    await run_graph(graph(again), ADD)  # type: ignore[arg-type]
+    [ask] = again.calls("pointwise")
+    assert learned.text in ask[-1].content
+    confirmed = [e for e in await memory.list(kind="judge") if e.extra.get("confirmed")]
+    assert len(confirmed) == 1 and "scored 2/10" in confirmed[0].text

@@ -76,3 +76,43 @@ async def test_function_judges_compare_by_score_unless_told_otherwise() -> None:
     assert (await judge.compare(TASK, "short", "much longer")).winner == "b"
     judge = FunctionJudge(lambda task, c: 0.5, compare=lambda task, a, b: "a")
     assert (await judge.compare(TASK, "short", "much longer")).winner == "a"
+
+
+RAIN_EXPERIENCE = (
+    "Task: Write a line about rain. Judged: preferred the longer line. "
+    "The user overturned it: the short line rhymed"
+)
+
+
+async def test_the_judge_reads_its_past_verdicts_from_memory_within_the_allowance() -> None:
+    from agentloop.memory import InProcessMemoryStore, MemoryEntry
+
+    memory = InProcessMemoryStore(embedder="hashing")
+    shown = await memory.add(MemoryEntry(kind="judge", text=RAIN_EXPERIENCE))
+    await memory.add(MemoryEntry(kind="lesson", text="Write a line about rain that rhymes."))
+    await memory.add(MemoryEntry(kind="judge", text="Write a line about rain. " * 60))
+    model = ScriptedModel(fn=lambda m: (
+        '{"rationale": "ok", "winner": "A"}' if "Answer A:" in m[-1].content
+        else '{"rationale": "ok", "score": 5}'
+    ))
+    judge = LLMJudge(ModelClient(model.model), memory=memory, experience_tokens=100)
+
+    score = await judge.score(TASK, "Rain, again.")
+    pref = await judge.compare(TASK, "one", "two")
+    assert score.experience_ids == [shown] and pref.experience_ids == [shown]
+    for call in model.calls:  # the pointwise ask and both pairwise orders
+        prompt = call.messages[-1].content
+        assert "Your past judgements on similar cases" in prompt and RAIN_EXPERIENCE in prompt
+        assert "that rhymes." not in prompt  # a lesson is for the actor, not the judge
+        assert prompt.count("Write a line about rain.") <= 3  # the long entry did not fit
+
+
+async def test_without_memory_or_relevant_experience_the_prompt_is_unchanged() -> None:
+    from agentloop.memory import InProcessMemoryStore
+
+    model = ScriptedModel(fn=lambda m: '{"rationale": "ok", "score": 5}')
+    empty = InProcessMemoryStore(embedder="hashing")
+    await LLMJudge(ModelClient(model.model), memory=empty).score(TASK, "Rain.")
+    await LLMJudge(ModelClient(model.model)).score(TASK, "Rain.")
+    first, second = (c.messages[-1].content for c in model.calls)
+    assert first == second and first.startswith("Task:")
