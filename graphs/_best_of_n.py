@@ -90,6 +90,8 @@ def best_of_n_graph(
     does, those with the best pass fraction). Prose candidates get the judge's pointwise score.
     The survivors meet in a knockout bracket decided by the judge's pairwise preference (asked
     in both orders); a tie, or a judge that fails to answer, goes to the higher score.
+    Stop reasons: `solved` when the winner passes the visible tests, `budget` when the budget
+    ended first, else `exhausted` (every sample was made and compared; prose always ends so).
 
     Args:
         judge: decides the bracket (and scores prose); without one, the best score wins.
@@ -158,7 +160,8 @@ def best_of_n_graph(
                 elif winner is not None and winner.passed:
                     update["stop_reason"] = StopReason.SOLVED
                 else:
-                    update["stop_reason"] = StopReason.MAX_DEPTH
+                    # All n samples were made and the bracket is over; no limit cut it short.
+                    update["stop_reason"] = StopReason.EXHAUSTED
         return update
 
     def fan_out_matches(state: BestOfNState) -> list[Send] | str:

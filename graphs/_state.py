@@ -50,7 +50,11 @@ class StopReason(StrEnum):
     NO_PROGRESS = "no_progress"
     """Scores stopped improving for `patience` rounds."""
     MAX_DEPTH = "max_depth"
-    """The round, depth or sample limit was reached, or the search tree was exhausted."""
+    """The round, depth or iteration limit was reached, or the search tree was exhausted."""
+    EXHAUSTED = "exhausted"
+    """Every candidate the strategy makes was made and compared, and none passed the visible
+    tests (best-of-N after its n samples and its bracket): the result is the best of them.
+    Not a limit cut short, as `max_depth` and `budget` are: more of the same would not help."""
 
 
 @checkpointed

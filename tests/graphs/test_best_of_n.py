@@ -8,7 +8,8 @@ from collections.abc import Callable
 import pytest
 
 from agentloop import Budget, Message
-from agentloop.graphs import StopReason, best_of_n_graph, run_graph
+from agentloop.graphs import StopReason, best_of_n_graph, record_judge_outcome, run_graph
+from agentloop.memory import InProcessMemoryStore, MemoryEntry
 from agentloop.roles import FunctionVerifier, LLMActor
 from agentloop.tracing import flush_traces, load_trace, trace_store
 
@@ -64,7 +65,7 @@ async def test_the_judges_favourite_wins_the_knockout() -> None:
     roles = Roles(actor=["plain", "dull", "the best line", "weak"], pairwise=prefer("best"))
     result = await run_graph("best_of_n", POEM, model=roles.client(), n=4)
     assert result.answer == "the best line"
-    assert result.stop_reason is StopReason.MAX_DEPTH
+    assert result.stop_reason is StopReason.EXHAUSTED
     # 2 first-round matches and a final, each asked in both orders.
     assert len(roles.calls("pairwise")) == 6
 
@@ -123,4 +124,50 @@ async def test_budget_running_out_mid_branch_keeps_the_finished_samples() -> Non
     )
     assert result.stop_reason is StopReason.BUDGET
     assert result.calls == 2 and len(result.candidates) == 2
+    assert result.best is not None and "*" in result.best.text
+
+
+async def test_a_bracket_verdict_checked_later_becomes_experience_the_next_judge_reads() -> None:
+    memory = InProcessMemoryStore(embedder="hashing")
+    prior = await memory.add(lesson_free_judge_entry())
+    roles = Roles(actor=["plain", "the best line"], pairwise=prefer("best"))
+    result = await run_graph("best_of_n", POEM, model=roles.client(), memory=memory, n=2)
+    assert result.answer == "the best line"
+    ids = {c.text: c.id for c in result.candidates}
+    [match] = result.extra["matches"]
+    assert match["preferred"] == ids["the best line"] and match["experience_ids"] == [prior]
+    assert all(prior_text() in m[-1].content for m in roles.calls("pairwise"))
+
+    # Both passed: the verdict cannot be checked, nothing is learned.
+    both = {ids["plain"]: True, ids["the best line"]: True}
+    assert await record_judge_outcome(memory, result, POEM, both) == []
+    # A user tried both: only the plain line works. The judge was overturned.
+    truth = {ids["plain"]: True, ids["the best line"]: False}
+    [written] = await record_judge_outcome(memory, result, POEM, truth, by="user")
+    entry = await memory.get(written)
+    assert entry is not None and entry.kind == "judge" and entry.extra["confirmed"] is False
+    assert "preferred `the best line` over `plain`" in entry.text and "overturned" in entry.text
+    shown = await memory.get(prior)
+    assert shown is not None and shown.usefulness < 0  # it was shown for a verdict that failed
+
+    again = Roles(actor=["plain", "the best line"], pairwise=prefer("best"))
+    await run_graph("best_of_n", POEM, model=again.client(), memory=memory, n=2)
+    assert all(entry.text in m[-1].content for m in again.calls("pairwise"))
+
+
+def prior_text() -> str:
+    return "Task: Write a line about rain. Judged: preferred the rhyming line. Confirmed."
+
+
+def lesson_free_judge_entry() -> MemoryEntry:
+    return MemoryEntry(kind="judge", text=prior_text())
+
+
+async def test_without_a_passing_candidate_the_stop_reason_says_the_samples_ran_out() -> None:
+    roles = Roles(actor=[WRONG, HALF])
+    verifier = FunctionVerifier(lambda code: 2 / 3 if "*" in code else 1 / 3)
+    result = await run_graph(
+        "best_of_n", ADD, model=roles.client(), verifier=lambda t, s: verifier, n=2
+    )
+    assert result.stop_reason is StopReason.EXHAUSTED and not result.succeeded
     assert result.best is not None and "*" in result.best.text
