@@ -41,6 +41,7 @@ from agentloop.graphs._state import (
     upsert,
 )
 from agentloop.graphs._tree import TreeNode, select_leaf, tree_to_dot, tree_to_json, uct
+from agentloop.graphs._tree_draw import tree_to_png, write_tree
 from agentloop.graphs._try_again import TRY_AGAIN, TryAgainState, try_again_graph
 
 __all__ = [
@@ -87,8 +88,10 @@ __all__ = [
     "self_refine_graph",
     "tree_to_dot",
     "tree_to_json",
+    "tree_to_png",
     "try_again_graph",
     "uct",
     "upsert",
+    "write_tree",
     "write_tests",
 ]

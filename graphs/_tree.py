@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict
 
 from agentloop.graphs._state import Candidate, checkpointed
 
-__all__ = ["ROOT", "TreeNode", "backpropagate", "path_to", "select_leaf", "tree_to_dot",
-           "tree_to_json", "uct"]
+__all__ = ["ROOT", "TreeNode", "backpropagate", "node_color", "node_label", "path_to",
+           "select_leaf", "tree_to_dot", "tree_to_json", "uct"]
 
 ROOT = "root"
 """The id of the root row: the task itself, with no candidate."""
@@ -125,6 +125,21 @@ def tree_to_json(tree: Sequence[TreeNode], candidates: Sequence[Candidate] = ())
     return json.dumps(rows, indent=2)
 
 
+def node_label(row: TreeNode) -> str:
+    """A node's caption in pictures of the tree: id, value and visits (two lines)."""
+    if row.id == ROOT:
+        return f"task\nvisits={row.visits}"
+    value = "-" if row.value is None else f"{row.value:.2f}"
+    return f"{row.id[:6]}\nvalue={value} visits={row.visits}"
+
+
+def node_color(row: TreeNode) -> str:
+    """Green: passed; red: failed; grey: the root, or not checked."""
+    if row.id == ROOT:
+        return "#dddddd"
+    return "#b7e1b0" if row.passed else "#f4b6b6" if row.passed is False else "#f0f0f0"
+
+
 def tree_to_dot(tree: Sequence[TreeNode]) -> str:
     """The tree as Graphviz dot text (`dot -Tpng tree.dot -o tree.png` draws it).
 
@@ -132,13 +147,8 @@ def tree_to_dot(tree: Sequence[TreeNode]) -> str:
     """
     lines = ["digraph lats {", '  node [shape=box, style="rounded,filled", fontname="Helvetica"];']
     for row in tree:
-        if row.id == ROOT:
-            label, color = f"task\\nvisits={row.visits}", "#dddddd"
-        else:
-            value = "-" if row.value is None else f"{row.value:.2f}"
-            label = f"{row.id[:6]}\\nvalue={value} visits={row.visits}"
-            color = "#b7e1b0" if row.passed else "#f4b6b6" if row.passed is False else "#f0f0f0"
-        lines.append(f'  "{row.id}" [label="{label}", fillcolor="{color}"];')
+        label = node_label(row).replace("\n", "\\n")
+        lines.append(f'  "{row.id}" [label="{label}", fillcolor="{node_color(row)}"];')
     for row in tree:
         if row.parent is not None:
             lines.append(f'  "{row.parent}" -> "{row.id}";')

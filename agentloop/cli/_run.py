@@ -164,7 +164,9 @@ def run(
         typer.Option("--option", "-o", help="A graph option KEY=VALUE, e.g. max_rounds=3."),
     ] = None,
     tree_out: Annotated[
-        Path | None, typer.Option("--tree-out", help="lats: write the search tree as dot text.")
+        Path | None,
+        typer.Option("--tree-out", help="lats: write the search tree: a picture for .png, "
+                     "rows for .json, else Graphviz dot text."),
     ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the result as JSON instead.")
@@ -178,7 +180,7 @@ def run(
 
     from agentloop._budget import Budget
     from agentloop.errors import ConfigError
-    from agentloop.graphs import TreeNode, run_graph, tree_to_dot
+    from agentloop.graphs import TreeNode, run_graph, write_tree
     from agentloop.model import GenerateConfig
     from agentloop.roles import Task
 
@@ -221,7 +223,7 @@ def run(
         rows = [TreeNode.model_validate(row) for row in result.extra.get("tree", [])]
         if not rows:
             raise ConfigError(f"graph {graph!r} has no search tree to write; only lats does")
-        tree_out.write_text(tree_to_dot(rows), encoding="utf-8")
+        write_tree(rows, tree_out, candidates=result.candidates)
 
 
 def register(app: typer.Typer) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from agentloop import Budget
+from agentloop.errors import ConfigError
 from agentloop.graphs import (
     StopReason,
     TreeNode,
@@ -15,6 +17,7 @@ from agentloop.graphs import (
     select_leaf,
     tree_to_dot,
     tree_to_json,
+    write_tree,
 )
 from agentloop.graphs._tree import ROOT, backpropagate
 from agentloop.memory import InProcessMemoryStore, MemoryEntry
@@ -166,3 +169,36 @@ async def test_the_judges_score_checked_by_the_tests_becomes_experience() -> Non
     assert learned.text in ask[-1].content
     confirmed = [e for e in await memory.list(kind="judge") if e.extra.get("confirmed")]
     assert len(confirmed) == 1 and "scored 2/10" in confirmed[0].text
+
+
+async def test_the_tree_is_written_as_a_png_picture_json_or_dot_by_suffix(
+    tmp_path: Path,
+) -> None:
+    pytest.importorskip("matplotlib")
+    roles = Roles(actor=[WRONG, HALF, WRONG, WRONG, RIGHT, WRONG])
+    result = await run_graph(
+        "lats", ADD, model=roles.client(), verifier=lambda t, s: _verifier(), k=3
+    )
+    tree = [TreeNode.model_validate(row) for row in result.extra["tree"]]
+    assert len(tree) == 7  # the root, three children, three grandchildren
+
+    png = write_tree(tree, tmp_path / "tree.png")
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5_000
+    # A real picture: it decodes, and it is not one flat colour (boxes and edges are drawn).
+    from matplotlib.image import imread
+
+    pixels = imread(png)
+    assert pixels.shape[0] > 200 and pixels.shape[1] > 400
+    assert len({tuple(p) for p in pixels.reshape(-1, pixels.shape[2])[::97]}) > 5
+
+    rows = json.loads(write_tree(tree, tmp_path / "tree.json",
+                                 candidates=result.candidates).read_text())
+    assert {r["id"] for r in rows} == {row.id for row in tree}
+    assert any("a + b" in r.get("text", "") for r in rows)
+    assert write_tree(tree, tmp_path / "tree.dot").read_text().startswith("digraph lats")
+
+
+def test_an_empty_tree_is_a_config_error_not_an_empty_picture(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="nothing to draw"):
+        write_tree([], tmp_path / "tree.png")
