@@ -11,6 +11,7 @@ import pytest
 
 from agentloop.errors import ConfigError
 from agentloop.graphs import GraphEvent, StopReason, run_graph
+from agentloop.memory import InProcessMemoryStore
 from agentloop.roles import FunctionVerifier
 from agentloop.tracing import SpanKind, flush_traces, load_trace, trace_store
 
@@ -123,4 +124,8 @@ async def test_unknown_graphs_and_options_are_config_errors() -> None:
         await run_graph("nope", ADD, model=roles.client())
     with pytest.raises(ConfigError, match="bad option"):
         await run_graph("reflexion", ADD, model=roles.client(), rounds=3)
+    # Memory goes to the graphs that read it; elsewhere it would be silently ignored.
+    memory = InProcessMemoryStore(embedder="hashing")
+    with pytest.raises(ConfigError, match="'self_refine' does not use memory; best_of_n, lats"):
+        await run_graph("self_refine", ADD, model=roles.client(), memory=memory)
     assert roles.model.call_count == 0
