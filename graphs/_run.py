@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import StreamMode
 
 from agentloop._budget import Budget, BudgetUsage
 from agentloop._memory import MemoryStore
@@ -164,8 +165,14 @@ async def run_graph(
                     # With a checkpointer, each step is on disk before the next starts, so a
                     # kill -9 loses at most the steps in flight.
                     durable: dict[str, Any] = {"durability": "sync"} if saver is not None else {}
+                    # "custom" only when someone listens: LangGraph hands each custom event to
+                    # the loop with call_soon_threadsafe (a self-pipe write and wake-up), which
+                    # costs about as much per node as the rest of the step (benchmark P1).
+                    modes: list[StreamMode] = ["values"]
+                    if on_event is not None:
+                        modes.append("custom")
                     async for mode, chunk in compiled.astream(
-                        graph_input, run_config, stream_mode=["custom", "values"], **durable
+                        graph_input, run_config, stream_mode=modes, **durable
                     ):
                         if mode == "values" and isinstance(chunk, dict):
                             values = chunk
