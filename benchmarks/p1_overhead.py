@@ -68,6 +68,7 @@ from _loopback_openai import (  # noqa: E402
 )
 
 RESULTS = Path(__file__).parent / "results"
+_OURS = [f"benchmarks/{f}" for f in ("p1_overhead.py", "p2_concurrency.py", "_loopback_openai.py")]
 PROMPT = "Write two lines about autumn rain."
 
 # The minimal loop's prompts, written out by hand: the same text agentloop's default LLMActor and
@@ -182,7 +183,7 @@ def _git_commit() -> str:
             cwd=Path(__file__).parent,
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "agentloop", "graphs", "benchmarks"],
+            ["git", "status", "--porcelain", "--", "agentloop", "graphs", *_OURS],
             capture_output=True, text=True, check=True, cwd=Path(__file__).parent,
         ).stdout.strip()
         return out + ("-dirty" if dirty else "")
