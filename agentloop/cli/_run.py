@@ -172,8 +172,7 @@ def run(
         bool, typer.Option("--json", help="Print the result as JSON instead.")
     ] = False,
 ) -> None:
-    """Run a refinement graph on a task; show its progress, then the best answer and why it
-    stopped."""
+    """Run a refinement graph on a task: live progress, then the best answer and stop reason."""
     import anyio
     from rich.console import Console
     from rich.live import Live
