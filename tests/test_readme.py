@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -24,3 +26,31 @@ def test_ci_runs_the_readme_test_command_verbatim() -> None:
     test_command = _setup_commands()[1]
     ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
     assert test_command in ci_lines
+
+
+def _python_blocks() -> list[str]:
+    readme = (ROOT / "README.md").read_text()
+    return re.findall(r"```python\n(.*?)```", readme, re.S)
+
+
+def test_custom_roles_example_runs_as_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The README's custom-roles example, with its remote model and ChromaDB swapped for a
+    # scripted model and the in-process store: everything else runs as a user would run it.
+    from agentloop.testing import ScriptedModel
+
+    solution = (
+        "def fizzbuzz(n):\n    return 'Fizz' * (n % 3 == 0) + 'Buzz' * (n % 5 == 0) or str(n)"
+    )
+    model = ScriptedModel(replies=[f"```python\n{solution}\n```"])
+    example = next(b for b in _python_blocks() if "reflexion_graph(" in b)
+    example = example.replace('"openai/gpt-4o-mini"', repr(model.model))
+    example = example.replace('open_memory("chroma")', 'open_memory("inprocess")')
+    monkeypatch.chdir(ROOT)
+    namespace: dict[str, object] = {}
+    exec(compile(example, "README.md", "exec"), namespace)
+    from agentloop.graphs import RunResult
+
+    result = namespace["result"]
+    assert isinstance(result, RunResult)
+    assert result.stop_reason == "solved"
+    assert "def fizzbuzz" in result.answer
