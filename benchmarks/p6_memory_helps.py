@@ -7,6 +7,10 @@ With memory off, every task starts from nothing. Both arms run the same tasks in
 on the same model with greedy decoding; the metric is attempts-to-solve per task (rounds until
 the visible tests pass; `max_rounds + 1` when never solved) and the total tokens spent.
 
+Which lessons reach the store is `--persist-lessons`: "validated" (the graph's default) keeps a
+lesson only when the attempt right after it passed; "all" keeps every reflection. The result
+records the policy, each task's own lessons and the lessons the store held at the end.
+
 Run it alone (it loads a local model):
 
     flock /tmp/agentloop-model.lock python benchmarks/p6_memory_helps.py \\
@@ -63,7 +67,7 @@ TASKS: list[tuple[str, str, str, str, list[str]]] = [
 
 
 async def run_arm(
-    model: str, memory_on: bool, max_rounds: int, folder: Path
+    model: str, memory_on: bool, max_rounds: int, folder: Path, persist_lessons: str
 ) -> list[dict[str, Any]]:
     from agentloop.graphs import StopReason, run_graph
     from agentloop.memory import ChromaMemoryStore
@@ -73,8 +77,11 @@ async def run_arm(
     rows = []
     for family, name, prompt, entry_point, tests in TASKS:
         task = Task(prompt=prompt, name=name, entry_point=entry_point, tests=tests, family=family)
+        where = {"task_family": family}
+        in_store = len(await store.list(kind="lesson", where=where)) if store else 0
         result = await run_graph(
-            "reflexion", task, model=model, memory=store, max_rounds=max_rounds, patience=max_rounds
+            "reflexion", task, model=model, memory=store, max_rounds=max_rounds,
+            patience=max_rounds, persist_lessons=persist_lessons,
         )
         solved = result.stop_reason == StopReason.SOLVED
         rows.append({
@@ -82,10 +89,16 @@ async def run_arm(
             "attempts": result.rounds if solved else max_rounds + 1,
             "rounds": result.rounds, "stop_reason": str(result.stop_reason),
             "tokens": result.usage.total_tokens, "calls": result.calls,
+            "family_lessons_in_store_before": in_store,
+            "lessons_written": list(result.extra.get("lessons", [])),
         })
         print(json.dumps({"memory": memory_on, **rows[-1]}), file=sys.stderr)
     if store is not None:
-        rows.append({"lessons_kept": [e.text for e in await store.list(kind="lesson")]})
+        rows.append({"lessons_kept": [
+            {"text": e.text, "family": e.task_family, "times_used": e.times_used,
+             "usefulness": e.usefulness}
+            for e in await store.list(kind="lesson")
+        ]})
         store.close()
     return rows
 
@@ -102,7 +115,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     arms: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for arm in ("off", "on"):
-            arms[arm] = await run_arm(args.model, arm == "on", args.max_rounds, Path(tmp) / arm)
+            arms[arm] = await run_arm(
+                args.model, arm == "on", args.max_rounds, Path(tmp) / arm, args.persist_lessons
+            )
     summary = {}
     for arm, rows in arms.items():
         tasks = [r for r in rows if "task" in r]
@@ -119,6 +134,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cores": os.cpu_count()},
         "model": args.model, "strategy": "reflexion", "budget": {"max_rounds": args.max_rounds},
+        "lesson_policy": args.persist_lessons,
         "seed": None, "summary": summary, "arms": arms,
     }
 
@@ -127,6 +143,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="local/smollm2-135m")
     parser.add_argument("--max-rounds", type=int, default=4)
+    parser.add_argument("--persist-lessons", choices=["validated", "all"], default="validated")
     parser.add_argument("--out", type=Path, default=RESULTS / "p6_memory_helps.json")
     args = parser.parse_args()
     result = anyio.run(run, args)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
@@ -23,13 +23,17 @@ from agentloop.graphs._nodes import (
     route_unless_stopped,
     write_tests,
 )
-from agentloop.graphs._state import GraphState, best_candidate
+from agentloop.graphs._state import Candidate, GraphState, best_candidate
 from agentloop.memory import lesson as lesson_entry
 from agentloop.memory import retrieve_for_prompt
 from agentloop.roles import Actor, Critic, Reflector, TestWriter, VerifierFactory, verifier_factory
 from agentloop.tracing import current_span
 
-__all__ = ["ReflexionState", "reflexion_graph"]
+__all__ = ["LessonPolicy", "ReflexionState", "reflexion_graph"]
+
+LessonPolicy = Literal["validated", "all"]
+"""Which lessons reflexion writes to the long-term memory store: `validated` only those the
+next attempt passed after (the lesson demonstrably helped), `all` every one it writes."""
 
 
 class ReflexionState(GraphState):
@@ -41,6 +45,10 @@ class ReflexionState(GraphState):
     """Their ids: the run's outcome is recorded against them at the end."""
     stale_rounds: int = 0
     """Rounds in a row whose score did not beat the best so far."""
+    pending_lesson: str | None = None
+    """The latest lesson, not yet stored: it is kept only if the next attempt passes."""
+    pending_span: str | None = None
+    """The span of the reflection that wrote it, for the stored entry's provenance."""
 
 
 def reflexion_graph(
@@ -56,6 +64,7 @@ def reflexion_graph(
     max_lessons: int = 3,
     recall_k: int = 3,
     recall_tokens: int = 300,
+    persist_lessons: LessonPolicy = "validated",
     budget: Budget | None = None,
     checkpointer: Checkpointer = None,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
@@ -63,7 +72,7 @@ def reflexion_graph(
 
     Code tasks are checked by running the task's visible tests (or, without any, tests drafted
     by `test_writer` and screened on a stub); prose is checked by `critic`. Each failure becomes
-    a lesson that the next attempt sees, and that `memory` keeps for later runs.
+    a lesson that the next attempt sees; `memory` keeps the ones worth keeping for later runs.
 
     Args:
         verifier: builds the verifier for a task's tests; the local sandbox when None.
@@ -73,8 +82,29 @@ def reflexion_graph(
         recall_k: most lessons retrieved from `memory` for the task (same `task.family` only,
             when the task has one; unrelated and retired lessons stay out).
         recall_tokens: the token allowance for the retrieved lessons in the actor's prompt.
+        persist_lessons: which lessons go to `memory`. "validated" (the default) stores a
+            lesson only when the attempt that followed it passed (the visible tests, or the
+            critic for prose): a weak model's reflections are often wrong, and a wrong lesson
+            recalled into sibling tasks misleads them. "all" stores every lesson as written.
     """
+    if persist_lessons not in ("validated", "all"):
+        raise GraphError(
+            f"persist_lessons must be 'validated' or 'all', not {persist_lessons!r}"
+        )
     make_verifier = verifier_factory(verifier)
+
+    async def store_lesson(text: str, family: str | None, span_id: str | None) -> None:
+        assert memory is not None
+        span = current_span()
+        await memory.add(
+            lesson_entry(
+                text,
+                task_family=family,
+                role="actor",
+                source_run=span.trace_id if span else None,
+                source_span=span_id,
+            )
+        )
 
     @node("prepare")
     async def prepare(state: ReflexionState) -> dict[str, Any]:
@@ -127,24 +157,26 @@ def reflexion_graph(
             checked, previous_best, round=state.round, max_rounds=max_rounds,
             stale_rounds=state.stale_rounds, patience=patience, budget=budget,
         )
-        return {"candidates": [checked], "stale_rounds": stale, "stop_reason": stop}
+        if memory is not None and state.pending_lesson and _passed(checked):
+            # The attempt right after this lesson passed: it earned its place in memory.
+            await store_lesson(state.pending_lesson, state.task.family, state.pending_span)
+        return {
+            "candidates": [checked], "stale_rounds": stale, "stop_reason": stop,
+            "pending_lesson": None, "pending_span": None,
+        }
 
     @node("reflect")
     async def reflect_node(state: ReflexionState) -> dict[str, Any]:
         candidate = state.candidates[-1]
         lesson = await reflect(reflector, state.task, candidate)
-        if memory is not None and lesson:
-            span = current_span()
-            await memory.add(
-                lesson_entry(
-                    lesson,
-                    task_family=state.task.family,
-                    role="actor",
-                    source_run=span.trace_id if span else None,
-                    source_span=span.span_id if span else None,
-                )
-            )
-        return {"lessons": [lesson] if lesson else []}
+        if not lesson:
+            return {}
+        span = current_span()
+        span_id = span.span_id if span else None
+        if memory is not None and persist_lessons == "all":
+            await store_lesson(lesson, state.task.family, span_id)
+            return {"lessons": [lesson]}
+        return {"lessons": [lesson], "pending_lesson": lesson, "pending_span": span_id}
 
     @node("finish")
     async def finish(state: ReflexionState) -> dict[str, Any]:
@@ -152,10 +184,9 @@ def reflexion_graph(
             # The recalled lessons share the run's fate: they gain when it passed (the visible
             # tests, or the critic for prose) and lose when it did not.
             best = best_candidate(state.candidates)
-            passed = best is not None and (
-                bool(best.passed) or (best.passed is None and bool(best.accepted))
+            await memory.record_outcome(
+                state.recalled_ids, success=best is not None and _passed(best)
             )
-            await memory.record_outcome(state.recalled_ids, success=passed)
         return {}
 
     unless_stopped = route_unless_stopped
@@ -173,3 +204,8 @@ def reflexion_graph(
     builder.add_conditional_edges("reflect", unless_stopped("act"), ["act", "finish"])
     builder.add_edge("finish", END)
     return builder.compile(checkpointer=checkpointer, name="reflexion")
+
+
+def _passed(candidate: Candidate) -> bool:
+    """Passed the visible tests, or, with none run (prose), was accepted by the critic."""
+    return bool(candidate.passed) or (candidate.passed is None and bool(candidate.accepted))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agentloop import Budget
+from agentloop.errors import GraphError
 from agentloop.graphs import StopReason, run_graph
 from agentloop.memory import InProcessMemoryStore, lesson
 from agentloop.roles import FunctionVerifier, Task
@@ -32,16 +33,16 @@ async def test_a_failure_becomes_a_lesson_and_the_next_attempt_passes(needs_bwra
 LESSON = "Return a + b with the plus sign, not a - b."
 
 
-async def test_lessons_are_stored_in_memory_and_recalled_on_the_next_run() -> None:
+async def test_a_lesson_followed_by_a_pass_is_stored_and_recalled_on_the_next_run() -> None:
     memory = InProcessMemoryStore(embedder="hashing")
     verifier = FunctionVerifier(lambda code: "a + b" in code)
     family_task = ADD.model_copy(update={"family": "arithmetic"})
-    first = Roles(actor=[WRONG], reflector=LESSON)
+    first = Roles(actor=[WRONG, RIGHT], reflector=LESSON)
     result = await run_graph(
         "reflexion", family_task, model=first.client(), memory=memory,
         verifier=lambda task, tests: verifier, max_rounds=2,
     )
-    assert result.stop_reason is StopReason.MAX_DEPTH
+    assert result.stop_reason is StopReason.SOLVED
     stored = await memory.list(kind="lesson")
     assert [e.text for e in stored] == [LESSON]
     # Where it came from: the run's trace and the span of the reflection that wrote it.
@@ -59,6 +60,76 @@ async def test_lessons_are_stored_in_memory_and_recalled_on_the_next_run() -> No
     # The lesson was retrieved on a run that passed: it gained.
     recalled = await memory.get(stored[0].id)
     assert recalled is not None and recalled.usefulness > 0 and recalled.times_used == 1
+
+
+async def test_a_lesson_followed_by_a_failure_stays_in_the_run_but_not_in_memory() -> None:
+    memory = InProcessMemoryStore(embedder="hashing")
+    verifier = FunctionVerifier(lambda code: "a + b" in code)
+    roles = Roles(actor=[WRONG], reflector="a and b must be different.")
+    result = await run_graph(
+        "reflexion", ADD, model=roles.client(), memory=memory,
+        verifier=lambda task, tests: verifier, max_rounds=2,
+    )
+    assert result.stop_reason is StopReason.MAX_DEPTH
+    # The run's own next attempt still saw it ...
+    assert "a and b must be different." in "\n".join(
+        m.content for m in roles.calls("actor")[1]
+    )
+    # ... but nothing showed it helped, so later runs never will.
+    assert await memory.list(kind="lesson") == []
+
+
+async def test_only_the_lesson_right_before_the_passing_attempt_is_stored() -> None:
+    memory = InProcessMemoryStore(embedder="hashing")
+    verifier = FunctionVerifier(lambda code: "a + b" in code)
+    lessons = iter(["Multiply the inputs.", "Use the plus sign, not minus."])
+    roles = Roles(actor=[WRONG, HALF, RIGHT], reflector=lambda m: next(lessons))
+    result = await run_graph(
+        "reflexion", ADD, model=roles.client(), memory=memory,
+        verifier=lambda task, tests: verifier, max_rounds=3, patience=None,
+    )
+    assert result.stop_reason is StopReason.SOLVED and result.rounds == 3
+    assert result.extra["lessons"] == ["Multiply the inputs.", "Use the plus sign, not minus."]
+    assert [e.text for e in await memory.list(kind="lesson")] == [
+        "Use the plus sign, not minus."
+    ]
+
+
+async def test_persist_lessons_all_stores_every_reflection() -> None:
+    memory = InProcessMemoryStore(embedder="hashing")
+    verifier = FunctionVerifier(lambda code: False)
+    roles = Roles(actor=[WRONG], reflector=LESSON)
+    await run_graph(
+        "reflexion", ADD, model=roles.client(), memory=memory, persist_lessons="all",
+        verifier=lambda task, tests: verifier, max_rounds=2,
+    )
+    assert [e.text for e in await memory.list(kind="lesson")] == [LESSON]
+
+
+async def test_long_lessons_are_trimmed_and_their_code_dropped_before_anyone_sees_them() -> None:
+    memory = InProcessMemoryStore(embedder="hashing")
+    verifier = FunctionVerifier(lambda code: "a + b" in code)
+    rambling = (
+        "The result had the wrong sign. Use addition for a sum. Subtraction flips it. "
+        "Here is the corrected code:\n```python\ndef add(a, b):\n    return a + b\n```"
+    )
+    roles = Roles(actor=[WRONG, RIGHT], reflector=rambling)
+    await run_graph(
+        "reflexion", ADD, model=roles.client(), memory=memory,
+        verifier=lambda task, tests: verifier, max_rounds=2,
+    )
+    short = "The result had the wrong sign. Use addition for a sum."
+    assert [e.text for e in await memory.list(kind="lesson")] == [short]
+    second_prompt = "\n".join(m.content for m in roles.calls("actor")[1])
+    assert short in second_prompt and "Subtraction flips it" not in second_prompt
+    assert "return a + b" not in second_prompt  # the code block never reached the actor
+
+
+async def test_an_unknown_lesson_policy_is_refused() -> None:
+    with pytest.raises(GraphError, match="persist_lessons"):
+        await run_graph(
+            "reflexion", ADD, model=Roles().client(), persist_lessons="sometimes",
+        )
 
 
 async def test_a_recalled_lesson_loses_when_the_run_fails_and_retires_after_repeated_failures(

@@ -18,6 +18,7 @@ from agentloop.roles import (
     Task,
     parse_critique,
 )
+from agentloop.roles._reflector import tidy_lesson
 from agentloop.testing import ScriptedModel
 
 pytestmark = pytest.mark.anyio
@@ -76,9 +77,37 @@ async def test_the_critic_checks_a_checklist_when_given() -> None:
 
 
 async def test_the_reflector_returns_a_short_lesson() -> None:
-    model = ScriptedModel(replies=["  Check the sign of the result. " + "x" * 2000])
+    model = ScriptedModel(replies=["  Check the sign of the result and " + "then more " * 200])
     lesson = await LLMReflector(ModelClient(model.model), max_chars=40).reflect(
         TASK, "def add(a, b): return a - b", "got -1, expected 3"
     )
-    assert lesson.startswith("Check the sign") and len(lesson) == 40
+    # Cut at a word boundary within the limit, never mid-word.
+    assert lesson == "Check the sign of the result and then"
     assert "got -1, expected 3" in model.calls[0].messages[-1].content
+
+
+async def test_the_reflector_keeps_two_sentences_and_drops_code() -> None:
+    reply = (
+        "The error occurred because split() was called on a blank string. Check for an empty "
+        "input before indexing. If it is empty, return the empty value. Here is the corrected "
+        "code:\n\n```python\ndef first_word(s):\n    return s.split()[0] if s.split() "
+        "else ''\n```"
+    )
+    model = ScriptedModel(replies=[reply])
+    lesson = await LLMReflector(ModelClient(model.model)).reflect(TASK, "x", "IndexError")
+    assert lesson == (
+        "The error occurred because split() was called on a blank string. Check for an empty "
+        "input before indexing."
+    )
+    # The prompt asks for one general sentence, not the fix for this one function.
+    system_prompt = model.calls[0].messages[0].content
+    assert "general" in system_prompt and "do not write code" in system_prompt
+
+
+def test_tidy_lesson_drops_code_and_the_sentence_announcing_it() -> None:
+    assert tidy_lesson("Fix it like this:\n```python\nx = 1\n```\nCheck empty lists.") == (
+        "Check empty lists."
+    )
+    assert tidy_lesson("```python\nreturn a + b\n```") == ""  # nothing but code: no lesson
+    assert tidy_lesson("Unclosed fence. ```python\ndef f():\n    pass") == "Unclosed fence."
+    assert len(tidy_lesson("word " * 200)) <= 300
