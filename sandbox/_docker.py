@@ -10,13 +10,13 @@ import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import anyio
 import anyio.to_thread
 
 from agentloop.errors import SandboxError, SandboxUnavailable
+from agentloop.sandbox._episode import SandboxEpisode, as_bytes, command_argv
 from agentloop.sandbox._protocol import ExecResult, SandboxLimits, StopReason
 
 __all__ = ["DEFAULT_IMAGE", "LABEL", "DockerSandbox", "container_options", "gc_containers"]
@@ -185,7 +185,7 @@ def gc_containers(*, everything: bool = False) -> list[str]:
     return removed
 
 
-class DockerSandbox:
+class DockerSandbox(SandboxEpisode):
     """Runs code in a fresh Docker container per episode, with hardened defaults.
 
     No network, read-only root, size-limited tmpfs for /work and /tmp, all capabilities dropped,
@@ -215,18 +215,6 @@ class DockerSandbox:
     def work_dir(self) -> str:
         return _WORK_DIR
 
-    async def __aenter__(self) -> Self:
-        await self._ensure_container()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
     async def aclose(self) -> None:
         """End the episode: the container and everything in it are removed."""
         self._closed = True
@@ -234,9 +222,8 @@ class DockerSandbox:
         if container is not None:
             await anyio.to_thread.run_sync(_remove, container)
 
-    async def _ensure_container(self) -> Any:
-        if self._closed:
-            raise SandboxError("this sandbox episode has ended; create a new DockerSandbox")
+    async def _ensure_started(self) -> Any:
+        self._check_open()
         if self._container is None:
             self._container = await anyio.to_thread.run_sync(self._acquire)
         return self._container
@@ -258,11 +245,11 @@ class DockerSandbox:
         env: dict[str, str] | None = None,
         timeout: float | None = None,
     ) -> ExecResult:
-        argv = ["/bin/sh", "-c", cmd] if isinstance(cmd, str) else list(cmd)
-        data = input.encode() if isinstance(input, str) else input
-        container = await self._ensure_container()
-        wall = timeout if timeout is not None else self.limits.wall_time_s
-        workdir = os.path.join(_WORK_DIR, cwd) if cwd else _WORK_DIR
+        argv = command_argv(cmd)
+        data = as_bytes(input)
+        container = await self._ensure_started()
+        wall = self._wall_time(timeout)
+        workdir = self._cwd(cwd)
         return await anyio.to_thread.run_sync(
             lambda: self._exec_blocking(container, argv, data, workdir, env or {}, wall)
         )
@@ -276,17 +263,16 @@ class DockerSandbox:
         return await self.exec([self._python, path], input=input, timeout=timeout)
 
     async def write_file(self, path: str, content: bytes | str) -> None:
-        data = content.encode() if isinstance(content, str) else content
         target = os.path.join(_WORK_DIR, path)
         result = await self.exec(
             ["/bin/sh", "-c", 'mkdir -p "$(dirname "$1")" && cat > "$1"', "sh", target],
-            input=data, timeout=60,
+            input=content, timeout=60,
         )
         if not result.ok:
             raise SandboxError(f"cannot write {path!r} in the sandbox: {result.stderr.strip()}")
 
     async def read_file(self, path: str) -> bytes:
-        container = await self._ensure_container()
+        container = await self._ensure_started()
         target = os.path.join(_WORK_DIR, path)
 
         def read() -> bytes:

@@ -8,13 +8,13 @@ import sys
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
 import anyio
 import anyio.to_thread
 
 from agentloop.errors import SandboxError
+from agentloop.sandbox._episode import SandboxEpisode, as_bytes, command_argv
 from agentloop.sandbox._protocol import ExecResult, SandboxLimits, StopReason
 from agentloop.sandbox._runners import (
     RunnerConfig,
@@ -57,7 +57,7 @@ def sandbox_env(
     return env
 
 
-class LocalSandbox:
+class LocalSandbox(SandboxEpisode):
     """Runs code on this machine inside bubblewrap: one instance is one episode.
 
     Each command runs in new user, pid, net, ipc and uts namespaces as an unprivileged user,
@@ -124,18 +124,6 @@ class LocalSandbox:
             return self._runner.work_dir
         return "/work" if self._config.isolation == "bwrap" else "<unstarted>"
 
-    async def __aenter__(self) -> Self:
-        await self._ensure_runner()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
     async def aclose(self) -> None:
         """End the episode: its files and processes are gone, the runner goes back to the pool."""
         self._closed = True
@@ -143,9 +131,8 @@ class LocalSandbox:
         if runner is not None:
             release_runner(runner)  # never blocks: the pool wipes it on its own thread
 
-    async def _ensure_runner(self) -> RunnerProcess:
-        if self._closed:
-            raise SandboxError("this sandbox episode has ended; create a new LocalSandbox")
+    async def _ensure_started(self) -> RunnerProcess:
+        self._check_open()
         if self._runner is None:
             self._runner = try_acquire_runner(self._config, pool_size=self._pool_size)
         if self._runner is None:
@@ -156,7 +143,7 @@ class LocalSandbox:
 
     async def _request(self, message: dict[str, Any], *, timeout: float) -> dict[str, Any]:
         async with self._lock:
-            runner = await self._ensure_runner()
+            runner = await self._ensure_started()
 
             def call() -> dict[str, Any]:
                 with runner.lock:
@@ -180,14 +167,12 @@ class LocalSandbox:
         env: Mapping[str, str] | None,
         timeout: float | None,
     ) -> dict[str, Any]:
-        wall = timeout if timeout is not None else self.limits.wall_time_s
-        work_dir = self.work_dir
-        data = input.encode() if isinstance(input, str) else input
+        data = as_bytes(input)
         return {
             "op": op,
-            "cwd": os.path.join(work_dir, cwd) if cwd else work_dir,
-            "env": sandbox_env(work_dir, self._python, {**self._extra_env, **(env or {})}),
-            "timeout": wall,
+            "cwd": self._cwd(cwd),
+            "env": sandbox_env(self.work_dir, self._python, {**self._extra_env, **(env or {})}),
+            "timeout": self._wall_time(timeout),
             "stdin": base64.b64encode(data).decode() if data else None,
             "limits": self.limits.model_dump(),
         }
@@ -223,8 +208,8 @@ class LocalSandbox:
         env: dict[str, str] | None = None,
         timeout: float | None = None,
     ) -> ExecResult:
-        await self._ensure_runner()
-        argv = ["/bin/sh", "-c", cmd] if isinstance(cmd, str) else list(cmd)
+        await self._ensure_started()
+        argv = command_argv(cmd)
         if not argv:
             raise ValueError("exec needs a command")
         message = self._command("exec", input=input, cwd=cwd, env=env, timeout=timeout)
@@ -234,17 +219,15 @@ class LocalSandbox:
     async def run_python(
         self, source: str, *, input: bytes | str | None = None, timeout: float | None = None
     ) -> ExecResult:
-        await self._ensure_runner()
+        await self._ensure_started()
         message = self._command("python", input=input, cwd=None, env=None, timeout=timeout)
         message["source"] = source
         message["filename"] = "<sandbox>"
         return await self._run(message)
 
     async def write_file(self, path: str, content: bytes | str) -> None:
-        data = content.encode() if isinstance(content, str) else content
-        await self._request(
-            {"op": "write", "path": path, "data": base64.b64encode(data).decode()}, timeout=30.0
-        )
+        data = base64.b64encode(as_bytes(content)).decode()
+        await self._request({"op": "write", "path": path, "data": data}, timeout=30.0)
 
     async def read_file(self, path: str) -> bytes:
         reply = await self._request(

@@ -226,16 +226,20 @@ class _Pool:
                 return
         runner.close()
 
+    def _pop_idle(self) -> RunnerProcess | None:
+        """The first idle runner still alive (dead ones are closed on the way); `_cond` held."""
+        while self._idle:
+            runner = self._idle.pop(0)
+            if runner.alive:
+                self._cond.notify_all()
+                return runner
+            runner.close()
+        return None
+
     def try_acquire(self) -> RunnerProcess | None:
         """A warm runner if one is idle right now, without waiting."""
         with self._cond:
-            while self._idle:
-                runner = self._idle.pop(0)
-                if runner.alive:
-                    self._cond.notify_all()
-                    return runner
-                runner.close()
-        return None
+            return self._pop_idle()
 
     def acquire(self) -> RunnerProcess:
         with self._cond:
@@ -244,12 +248,9 @@ class _Pool:
             try:
                 deadline = time.monotonic() + _START_TIMEOUT_S
                 while True:
-                    while self._idle:
-                        runner = self._idle.pop(0)
-                        if runner.alive:
-                            self._cond.notify_all()
-                            return runner
-                        runner.close()
+                    runner = self._pop_idle()
+                    if runner is not None:
+                        return runner
                     if self._error is not None:
                         error = self._error
                         raise error
