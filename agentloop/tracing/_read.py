@@ -138,29 +138,19 @@ def query_runs(
 ) -> list[RunSummary]:
     """Runs newest first, filtered by start time (datetime or epoch ns), model, status, outcome,
     tag (an entry of the root's `agentloop.tags`) or root name."""
-    where = ["r.parent_id IS NULL"]
-    params: list[Any] = []
-    if (since_ns := _to_ns(since)) is not None:
-        where.append("r.start_ns >= ?")
-        params.append(since_ns)
-    if (until_ns := _to_ns(until)) is not None:
-        where.append("r.start_ns < ?")
-        params.append(until_ns)
-    if model is not None:
-        where.append("EXISTS (SELECT 1 FROM spans s WHERE s.trace_id = r.trace_id AND s.model = ?)")
-        params.append(model)
-    if status is not None:
-        where.append("r.status = ?")
-        params.append(status)
-    if outcome is not None:
-        where.append("r.outcome = ?")
-        params.append(outcome)
-    if tag is not None:
-        where.append("EXISTS (SELECT 1 FROM json_each(r.tags) WHERE json_each.value = ?)")
-        params.append(tag)
-    if name is not None:
-        where.append("r.name = ?")
-        params.append(name)
+    since_ns, until_ns = _to_ns(since), _to_ns(until)
+    filters: list[tuple[str, Any]] = [
+        ("r.start_ns >= ?", since_ns),
+        ("r.start_ns < ?", until_ns),
+        ("EXISTS (SELECT 1 FROM spans s WHERE s.trace_id = r.trace_id AND s.model = ?)", model),
+        ("r.status = ?", status),
+        ("r.outcome = ?", outcome),
+        ("EXISTS (SELECT 1 FROM json_each(r.tags) WHERE json_each.value = ?)", tag),
+        ("r.name = ?", name),
+    ]
+    given = [(clause, value) for clause, value in filters if value is not None]
+    where = ["r.parent_id IS NULL", *(clause for clause, _ in given)]
+    params = [value for _, value in given]
     sql = f"SELECT {_SUMMARY_COLUMNS} FROM spans r WHERE {' AND '.join(where)} "
     sql += "ORDER BY r.start_ns DESC"
     if limit is not None:
