@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import os
 import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,14 +26,18 @@ import anyio.to_thread
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 from litellm.llms.custom_llm import CustomLLM  # noqa: E402
-from litellm.types.utils import Choices, ModelResponse, Usage  # noqa: E402
-from litellm.types.utils import Message as LitellmMessage  # noqa: E402
+from litellm.types.utils import ModelResponse  # noqa: E402
 
 from agentloop.errors import (  # noqa: E402
     ConfigError,
     ContextWindowError,
     ModelError,
     ModelRequestError,
+)
+from agentloop.model._custom_provider import (  # noqa: E402
+    fill_response,
+    final_chunk,
+    text_chunk,
 )
 from agentloop.model._gguf import LOCAL_PREFIX, resolve_gguf  # noqa: E402
 
@@ -263,22 +266,14 @@ class LocalProvider(CustomLLM):
         result: tuple[list[str], list[str | None], int, int],
     ) -> ModelResponse:
         texts, reasons, prompt_tokens, completion_tokens = result
-        model_response.choices = [
-            Choices(
-                index=i,
-                message=LitellmMessage(role="assistant", content=text),
-                finish_reason=reason or "stop",
-            )
-            for i, (text, reason) in enumerate(zip(texts, reasons, strict=True))
-        ]
-        model_response.usage = Usage(  # type: ignore[attr-defined]
+        return fill_response(
+            model_response,
+            model=f"{LOCAL_PREFIX}{model}",
+            texts=texts,
+            finish_reasons=reasons,
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
-            total_tokens=prompt_tokens + completion_tokens,
         )
-        model_response.model = f"{LOCAL_PREFIX}{model}"
-        model_response.created = int(time.time())
-        return model_response
 
     def completion(  # type: ignore[override]
         self,
@@ -382,27 +377,9 @@ def _single_sample(request: _Request) -> _Request:
 def _chunk(kind: str, value: Any) -> dict[str, Any]:
     """A litellm GenericStreamingChunk for a text piece or the final event."""
     if kind == "text":
-        return {
-            "text": value,
-            "tool_use": None,
-            "is_finished": False,
-            "finish_reason": "",
-            "index": 0,
-            "usage": None,
-        }
+        return text_chunk(value)
     finish, prompt_tokens, completion_tokens = value
-    return {
-        "text": "",
-        "tool_use": None,
-        "is_finished": True,
-        "finish_reason": finish,
-        "index": 0,
-        "usage": {
-            "prompt_tokens": prompt_tokens,
-            "completion_tokens": completion_tokens,
-            "total_tokens": prompt_tokens + completion_tokens,
-        },
-    }
+    return final_chunk(finish, prompt_tokens, completion_tokens)
 
 
 def _count_prompt_tokens(loaded: _LoadedModel, messages: list[dict[str, Any]]) -> int:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 from litellm.llms.custom_llm import CustomLLM
-from litellm.types.utils import Choices, ModelResponse, Usage
-from litellm.types.utils import Message as LitellmMessage
+from litellm.types.utils import ModelResponse
 
 from agentloop._messages import Message
+from agentloop.model._custom_provider import fill_response, final_chunk, text_chunk
 from agentloop.testing._scripted import approx_tokens, scripted_model
 
 __all__ = ["ScriptedProvider"]
@@ -43,24 +42,13 @@ class ScriptedProvider(CustomLLM):
         msgs = _messages(messages)
         n = int(optional_params.get("n") or 1)
         texts = await scripted.respond(msgs, n=n, params=_params(optional_params))
-        model_response.choices = [
-            Choices(
-                index=i,
-                message=LitellmMessage(role="assistant", content=text),
-                finish_reason="stop",
-            )
-            for i, text in enumerate(texts)
-        ]
-        input_tokens = sum(approx_tokens(m.content) for m in msgs)
-        output_tokens = sum(approx_tokens(t) for t in texts)
-        model_response.usage = Usage(  # type: ignore[attr-defined]
-            prompt_tokens=input_tokens,
-            completion_tokens=output_tokens,
-            total_tokens=input_tokens + output_tokens,
+        return fill_response(
+            model_response,
+            model=f"scripted/{model}",
+            texts=texts,
+            prompt_tokens=sum(approx_tokens(m.content) for m in msgs),
+            completion_tokens=sum(approx_tokens(t) for t in texts),
         )
-        model_response.model = f"scripted/{model}"
-        model_response.created = int(time.time())
-        return model_response
 
     async def astreaming(  # type: ignore[override]
         self,
@@ -78,19 +66,6 @@ class ScriptedProvider(CustomLLM):
         pieces[-1] = pieces[-1][:-1]
         input_tokens = sum(approx_tokens(m.content) for m in msgs)
         output_tokens = approx_tokens(text)
-        for i, piece in enumerate(pieces):
-            last = i == len(pieces) - 1
-            yield {
-                "text": piece,
-                "tool_use": None,
-                "is_finished": last,
-                "finish_reason": "stop" if last else "",
-                "index": 0,
-                "usage": {
-                    "prompt_tokens": input_tokens,
-                    "completion_tokens": output_tokens,
-                    "total_tokens": input_tokens + output_tokens,
-                }
-                if last
-                else None,
-            }
+        for piece in pieces[:-1]:
+            yield text_chunk(piece)
+        yield final_chunk("stop", input_tokens, output_tokens, text=pieces[-1])
