@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import typer
+from typer.testing import CliRunner
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -29,3 +31,25 @@ def _trace_store_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pa
     configure_tracing(path=path)
     yield path
     disable_tracing()
+
+
+def command_app(register: Callable[[typer.Typer], None]) -> typer.Typer:
+    """A CLI app with only the command group that `register` adds (as `agentloop <group> ...`)."""
+    app = typer.Typer()
+
+    @app.callback()
+    def _root() -> None:
+        pass  # a callback keeps typer from collapsing a lone command into the app itself
+
+    register(app)
+    return app
+
+
+def invoke_ok(app: typer.Typer, *args: str) -> str:
+    """Run the CLI with `args` and return its output; what it raised is raised here, and a
+    non-zero exit fails the test with the output."""
+    result = CliRunner().invoke(app, list(args), env={"COLUMNS": "200"})
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    assert result.exit_code == 0, result.output
+    return result.output

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 import typer
-from typer.testing import CliRunner
 
 from agentloop.cli import _run
 from agentloop.errors import ConfigError
 from agentloop.testing import ScriptedModel
+from tests.conftest import command_app, invoke_ok
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 RIGHT = "```python\ndef add_numbers(a, b):\n    return a + b\n```"
@@ -20,22 +20,7 @@ WRONG = "```python\ndef add_numbers(a, b):\n    return a - b\n```"
 
 @pytest.fixture
 def cli() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def _root() -> None:
-        pass
-
-    _run.register(app)
-    return app
-
-
-def _invoke(cli: typer.Typer, *args: str) -> str:
-    result = CliRunner().invoke(cli, list(args), env={"COLUMNS": "200"})
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    assert result.exit_code == 0, result.output
-    return result.output
+    return command_app(_run.register)
 
 
 def _scripted() -> ScriptedModel:
@@ -47,7 +32,7 @@ def test_run_shows_the_answer_the_stop_reason_and_the_trace(
     cli: typer.Typer, needs_bwrap: None
 ) -> None:
     model = _scripted()
-    out = _invoke(cli, "run", "reflexion", "--task", str(EXAMPLES / "add_numbers.yaml"),
+    out = invoke_ok(cli, "run", "reflexion", "--task", str(EXAMPLES / "add_numbers.yaml"),
                   "--model", model.model)
     assert "return a + b" in out
     assert "stop reason: solved" in out
@@ -56,7 +41,7 @@ def test_run_shows_the_answer_the_stop_reason_and_the_trace(
 
 def test_run_as_json_with_budget_and_options(cli: typer.Typer, tmp_path: Path) -> None:
     model = ScriptedModel(fn=lambda messages: "Rain on the lane.")
-    out = _invoke(cli, "run", "try_again", "--prompt", "Write a line about rain.",
+    out = invoke_ok(cli, "run", "try_again", "--prompt", "Write a line about rain.",
                   "--model", model.model, "--budget-calls", "2", "-o", "max_rounds=5", "--json")
     result = json.loads(out[out.index("{"):])
     # The critic's answer has no verdict, so it never accepts; the budget ends the run.
@@ -67,13 +52,13 @@ def test_run_as_json_with_budget_and_options(cli: typer.Typer, tmp_path: Path) -
 def test_lats_writes_its_tree_as_dot(cli: typer.Typer, tmp_path: Path, needs_bwrap: None) -> None:
     model = ScriptedModel(fn=lambda messages: RIGHT)
     dot = tmp_path / "tree.dot"
-    _invoke(cli, "run", "lats", "--task", str(EXAMPLES / "add_numbers.yaml"), "--model",
+    invoke_ok(cli, "run", "lats", "--task", str(EXAMPLES / "add_numbers.yaml"), "--model",
             model.model, "--tree-out", str(dot), "-o", "k=2")
     assert dot.read_text().startswith("digraph lats")
 
 
 def test_a_task_and_a_prompt_together_are_refused(cli: typer.Typer) -> None:
     with pytest.raises(ConfigError, match="exactly one of --task"):
-        _invoke(cli, "run", "reflexion", "--prompt", "x", "--task", "y.yaml")
+        invoke_ok(cli, "run", "reflexion", "--prompt", "x", "--task", "y.yaml")
     with pytest.raises(ConfigError, match="KEY=VALUE"):
-        _invoke(cli, "run", "reflexion", "--prompt", "x", "-o", "nonsense")
+        invoke_ok(cli, "run", "reflexion", "--prompt", "x", "-o", "nonsense")

@@ -15,11 +15,6 @@ from agentloop.testing import ScriptedModel
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"  # litellm runs on asyncio only
-
-
 async def run(client: ModelClient) -> list[list[str]]:
     """A small 'run': a plain call, n samples, a seeded call, a streamed call."""
     outputs = [(await client.complete("plan the task")).texts]

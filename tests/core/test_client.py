@@ -18,11 +18,6 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"  # litellm runs on asyncio only
-
-
-@pytest.fixture
 def spans() -> Iterator[list[SpanRecord]]:
     with recording_spans() as records:
         yield records

@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from agentloop import Budget, BudgetExhausted
 from agentloop.model import ModelClient
-from tests.core.openai_loopback import USAGE, ScriptedServer, ok, running_server
+from tests.core.openai_loopback import USAGE, ScriptedServer, ok
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"  # litellm runs on asyncio only
-
-
-@pytest.fixture
-def server() -> Iterator[ScriptedServer]:
-    with running_server() as s:
-        s.script = [ok("priced answer")]
-        yield s
+def server(server: ScriptedServer) -> ScriptedServer:
+    server.script = [ok("priced answer")]
+    return server
 
 
 async def test_known_model_is_priced_from_the_cost_map(server: ScriptedServer) -> None:

@@ -17,11 +17,6 @@ GREEDY = GenerateConfig(temperature=0.0, max_tokens=12)
 PROMPT = "What is the capital of France? Answer in one word."
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"  # litellm runs on asyncio only
-
-
 # -- resolving model strings (no model loaded) ------------------------------------------------
 
 

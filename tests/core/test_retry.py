@@ -23,22 +23,10 @@ from tests.core.openai_loopback import (
     error,
     ok,
     recording_spans,
-    running_server,
     slow,
 )
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"  # litellm runs on asyncio only
-
-
-@pytest.fixture
-def server() -> Iterator[ScriptedServer]:
-    with running_server() as s:
-        yield s
 
 
 @pytest.fixture

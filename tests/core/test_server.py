@@ -18,11 +18,6 @@ from agentloop.model._server import ModelServer
 from agentloop.testing import ScriptedModel
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"  # litellm runs on asyncio only
-
-
 @contextmanager
 def serving(client: ModelClient, *, name: str | None = None) -> Iterator[str]:
     """Run a ModelServer on a free loopback port in a background event loop; yield its URL."""

@@ -13,11 +13,6 @@ from agentloop.testing import ScriptedModel
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"  # litellm runs on asyncio only
-
-
 class Plan(BaseModel):
     steps: list[str]
     confidence: float

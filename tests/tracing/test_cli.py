@@ -12,26 +12,12 @@ from typer.testing import CliRunner
 from agentloop.cli import _traces
 from agentloop.errors import TraceStoreError
 from agentloop.tracing import SpanKind, TraceStore, flush_traces, span
+from tests.conftest import command_app, invoke_ok
 
 
 @pytest.fixture
 def cli() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def _root() -> None:
-        pass
-
-    _traces.register(app)
-    return app
-
-
-def _invoke(cli: typer.Typer, *args: str) -> str:
-    result = CliRunner().invoke(cli, list(args), env={"COLUMNS": "200"})
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    assert result.exit_code == 0, result.output
-    return result.output
+    return command_app(_traces.register)
 
 
 @pytest.fixture
@@ -70,13 +56,13 @@ def recorded(store: TraceStore) -> str:
 def test_ls_lists_runs_with_model_tokens_and_outcome(
     cli: typer.Typer, store: TraceStore, recorded: str
 ) -> None:
-    out = _invoke(cli, "traces", "ls", "--store", str(store.path))
+    out = invoke_ok(cli, "traces", "ls", "--store", str(store.path))
     assert recorded[:12] in out
     assert "local/smollm2-135m" in out and "1,234" in out and "solved" in out
     assert "other run" in out
-    filtered = _invoke(cli, "traces", "ls", "--store", str(store.path), "--outcome", "failed")
+    filtered = invoke_ok(cli, "traces", "ls", "--store", str(store.path), "--outcome", "failed")
     assert "other run" in filtered and recorded[:12] not in filtered
-    recent = _invoke(
+    recent = invoke_ok(
         cli, "traces", "ls", "--store", str(store.path), "--since", "1h", "--tag", "demo"
     )
     assert recorded[:12] in recent and "other run" not in recent
@@ -94,7 +80,7 @@ def test_ls_lists_runs_with_model_tokens_and_outcome(
 def test_show_draws_the_tree_with_verdicts_and_feedback_inline(
     cli: typer.Typer, store: TraceStore, recorded: str
 ) -> None:
-    out = _invoke(cli, "traces", "show", recorded[:6], "--store", str(store.path))
+    out = invoke_ok(cli, "traces", "show", recorded[:6], "--store", str(store.path))
     lines = out.splitlines()
     assert recorded in lines[0]
     order = [
@@ -116,16 +102,16 @@ def test_export_then_import_round_trips_through_files(
     cli: typer.Typer, store: TraceStore, recorded: str, tmp_path: Path
 ) -> None:
     one = tmp_path / "one.jsonl"
-    _invoke(cli, "traces", "export", recorded[:8], "-o", str(one), "--store", str(store.path))
+    invoke_ok(cli, "traces", "export", recorded[:8], "-o", str(one), "--store", str(store.path))
     spans = [json.loads(line) for line in one.read_text().splitlines()]
     assert {s["trace_id"] for s in spans} == {recorded} and len(spans) == 4
 
-    everything = _invoke(cli, "traces", "export", "--all", "--store", str(store.path))
+    everything = invoke_ok(cli, "traces", "export", "--all", "--store", str(store.path))
     assert len(everything.splitlines()) == 5
 
     copy = tmp_path / "copy.db"
-    _invoke(cli, "traces", "import", str(one), "--store", str(copy))
-    again = _invoke(cli, "traces", "export", "--all", "--store", str(copy))
+    invoke_ok(cli, "traces", "import", str(one), "--store", str(copy))
+    again = invoke_ok(cli, "traces", "export", "--all", "--store", str(copy))
     assert again == one.read_text()
 
 
@@ -133,6 +119,6 @@ def test_reading_a_missing_store_or_run_says_what_to_do(
     cli: typer.Typer, store: TraceStore, recorded: str, tmp_path: Path
 ) -> None:
     with pytest.raises(TraceStoreError, match="no trace store at .*pass --store"):
-        _invoke(cli, "traces", "ls", "--store", str(tmp_path / "absent.db"))
+        invoke_ok(cli, "traces", "ls", "--store", str(tmp_path / "absent.db"))
     with pytest.raises(TraceStoreError, match="no run 'ffffffffff'"):
-        _invoke(cli, "traces", "show", "ffffffffff", "--store", str(store.path))
+        invoke_ok(cli, "traces", "show", "ffffffffff", "--store", str(store.path))

@@ -1,0 +1,21 @@
+"""Fixtures for the model-client tests: litellm's event loop and a scripted loopback server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.core.openai_loopback import ScriptedServer, running_server
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"  # litellm runs on asyncio only
+
+
+@pytest.fixture
+def server() -> Iterator[ScriptedServer]:
+    """A real OpenAI-compatible server on loopback; a test sets its `script` of replies."""
+    with running_server() as s:
+        yield s
