@@ -9,7 +9,7 @@ from typing import Literal
 from langgraph.config import get_stream_writer
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["EventKind", "GraphEvent", "emit"]
+__all__ = ["EventKind", "GraphEvent", "emit", "events_wanted", "listening"]
 
 EventKind = Literal["node_started", "node_finished", "candidate", "feedback", "score", "stop"]
 
@@ -37,8 +37,21 @@ current_node: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 """The graph node running in this context; events emitted inside it are tagged with it."""
 
 
+listening: contextvars.ContextVar[bool | None] = contextvars.ContextVar(
+    "agentloop_events_listening", default=None
+)
+"""Set by `run_graph`: whether anyone receives this run's events (None: not known, send them)."""
+
+
+def events_wanted() -> bool:
+    """False when nobody receives events here: callers skip building them (benchmark P1)."""
+    return listening.get() is not False
+
+
 def emit(event: GraphEvent) -> None:
     """Send `event` to whoever streams this run; a no-op outside a streaming run."""
+    if listening.get() is False:
+        return
     if event.node is None and (name := current_node.get()) is not None:
         event = event.model_copy(update={"node": name})
     try:

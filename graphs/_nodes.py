@@ -13,7 +13,7 @@ from agentloop._budget import Budget
 from agentloop._memory import MemoryStore
 from agentloop._verdict import Verdict
 from agentloop.errors import BudgetExhausted
-from agentloop.graphs._events import GraphEvent, current_node, emit
+from agentloop.graphs._events import GraphEvent, current_node, emit, events_wanted
 from agentloop.graphs._judge_memory import remember_pointwise
 from agentloop.graphs._state import Candidate, StopReason
 from agentloop.roles import (
@@ -67,11 +67,14 @@ def node(
         @functools.wraps(fn)
         async def run(state: In) -> Update:
             round_ = round_of(state) if round_of else getattr(state, "round", None)
-            emit(GraphEvent(kind="node_started", node=name, round=round_))
+            wanted = events_wanted()
+            if wanted:
+                emit(GraphEvent(kind="node_started", node=name, round=round_))
             token = current_node.set(name)
-            with span(name, kind=SpanKind.NODE, attributes={"agentloop.node": name}) as s:
-                if round_ is not None:
-                    s.set_attribute("agentloop.round", round_)
+            attributes: dict[str, Any] = {"agentloop.node": name}
+            if round_ is not None:
+                attributes["agentloop.round"] = round_
+            with span(name, kind=SpanKind.NODE, attributes=attributes) as s:
                 try:
                     update = await fn(state)
                 except BudgetExhausted as exc:
@@ -79,7 +82,8 @@ def node(
                     update = {"stop_reason": StopReason.BUDGET}
                 finally:
                     current_node.reset(token)
-            emit(GraphEvent(kind="node_finished", node=name, round=round_))
+            if wanted:
+                emit(GraphEvent(kind="node_finished", node=name, round=round_))
             return update
 
         return run
@@ -106,13 +110,16 @@ async def propose(
     candidate = Candidate(text=text, round=round, parent=parent)
     if (s := current_span()) is not None:
         s.set_attributes({"agentloop.candidate_id": candidate.id, "agentloop.candidate": text})
-    emit(GraphEvent(kind="candidate", round=round, candidate_id=candidate.id, text=text))
+    if events_wanted():
+        emit(GraphEvent(kind="candidate", round=round, candidate_id=candidate.id, text=text))
     return candidate
 
 
 def _announce(candidate: Candidate, *, evaluator: str, label: str, explanation: str) -> None:
     if (s := current_span()) is not None:
         s.add_evaluation(evaluator, score=candidate.score, label=label, explanation=explanation)
+    if not events_wanted():
+        return
     emit(
         GraphEvent(
             kind="score", round=candidate.round, candidate_id=candidate.id,
@@ -196,8 +203,9 @@ async def reflect(reflector: Reflector, task: Task, candidate: Candidate) -> str
     lesson = await reflector.reflect(task, candidate.text, candidate.feedback)
     if (s := current_span()) is not None:
         s.set_attribute("agentloop.lesson", lesson)
-    emit(GraphEvent(kind="feedback", round=candidate.round, candidate_id=candidate.id,
-                    text=f"lesson: {lesson}"))
+    if events_wanted():
+        emit(GraphEvent(kind="feedback", round=candidate.round, candidate_id=candidate.id,
+                        text=f"lesson: {lesson}"))
     return lesson
 
 
@@ -244,10 +252,16 @@ def decide_stop(
     return None, stale
 
 
-def route_unless_stopped(next_node: str, *, stop_node: str = "finish") -> Callable[[Any], str]:
-    """A router to `next_node`, or to `stop_node` once the state has a stop reason."""
+def route_unless_stopped(
+    next_node: str, *, stop_node: str = "finish"
+) -> Callable[[Any], Awaitable[str]]:
+    """A router to `next_node`, or to `stop_node` once the state has a stop reason.
 
-    def route(state: Any) -> str:
+    Async, like the nodes: LangGraph runs a sync router in a worker thread (a thread hop and two
+    event-loop wake-ups per step), an async one inline.
+    """
+
+    async def route(state: Any) -> str:
         return stop_node if state.stop_reason else next_node
 
     return route

@@ -20,7 +20,7 @@ from agentloop._messages import Usage
 from agentloop.errors import BudgetExhausted, ConfigError
 from agentloop.graphs._catalog import build_graph
 from agentloop.graphs._checkpoint import open_checkpointer
-from agentloop.graphs._events import GraphEvent
+from agentloop.graphs._events import GraphEvent, listening
 from agentloop.graphs._state import Candidate, RunResult, StopReason, best_candidate
 from agentloop.roles import ChatModel, Task, VerifierFactory
 from agentloop.tracing import SpanKind, span
@@ -171,13 +171,18 @@ async def run_graph(
                     modes: list[StreamMode] = ["values"]
                     if on_event is not None:
                         modes.append("custom")
-                    async for mode, chunk in compiled.astream(
-                        graph_input, run_config, stream_mode=modes, **durable
-                    ):
-                        if mode == "values" and isinstance(chunk, dict):
-                            values = chunk
-                        elif on_event is not None and isinstance(chunk, GraphEvent):
-                            on_event(chunk)
+                    # Nodes skip building events that would go nowhere.
+                    token = listening.set(on_event is not None)
+                    try:
+                        async for mode, chunk in compiled.astream(
+                            graph_input, run_config, stream_mode=modes, **durable
+                        ):
+                            if mode == "values" and isinstance(chunk, dict):
+                                values = chunk
+                            elif on_event is not None and isinstance(chunk, GraphEvent):
+                                on_event(chunk)
+                    finally:
+                        listening.reset(token)
             except BudgetExhausted:
                 # Raised outside any node (a router, a custom node without `node()`).
                 stop = StopReason.BUDGET

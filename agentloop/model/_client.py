@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import copy
 import functools
 import time
@@ -121,7 +120,7 @@ class ModelClient:
             "messages": [m.model_dump(exclude_none=True) for m in messages],
             **cfg.request_params(),
             **more,
-            # tenacity in this client is the only retry layer: litellm's own retries, and the
+            # This client is the only retry layer: litellm's own retries, and the
             # openai SDK's underneath it, would multiply attempts and hide Retry-After waits.
             "num_retries": 0,
             "max_retries": 0,
@@ -144,54 +143,67 @@ class ModelClient:
         *,
         take_slot: bool = True,
     ) -> R:
-        from tenacity import AsyncRetrying, RetryCallState, stop_after_attempt
+        """Attempts until one succeeds, a failure is not worth retrying, or the policy stops.
 
+        A plain loop rather than a retry library: the first attempt is the only one almost
+        every call makes, and it should cost nothing beyond the call itself (benchmark P1).
+        """
         policy = self.retry
+        attempt_number = 1
+        while True:
+            try:
+                return await self._attempt(attempt_fn, timeout, live, take_slot=take_slot)
+            except Exception as error:
+                if not policy.should_retry(attempt_number, error):
+                    raise
+                delay = policy.wait_before(attempt_number, error)
+            # Outside the `except`: the slot is not held while backing off, and the next
+            # attempt's error does not chain to this one.
+            await anyio.sleep(delay)
+            attempt_number += 1
 
-        async def attempt() -> R:
-            # Cumulative over the calls of one span (a server that ignores `n` takes several).
-            live.set_attribute("agentloop.attempts", int(live.attributes["agentloop.attempts"]) + 1)
-            # The slot is held for the attempt only, never while backing off.
-            async with self._limiter() if take_slot else contextlib.nullcontext():
-                # Checked again once a slot is free: other calls may have spent the budget
-                # while this one waited, and a retry is another call.
-                if self.budget is not None:
-                    self.budget.check()
-                try:
-                    if timeout is None or self.provider not in OFFLINE_PROVIDERS:
-                        # Remote calls time out in litellm's HTTP client, which counts only the
-                        # wait for the server (not litellm's own first-call set-up).
-                        return await attempt_fn()
-                    # In-process providers may ignore litellm's timeout: enforce it here.
-                    with anyio.fail_after(timeout):
-                        return await attempt_fn()
-                except TimeoutError as exc:
-                    raise ModelTimeoutError(
-                        f"{self.model}: no answer within {timeout}s", model=self.model
-                    ) from exc
-                except Exception as exc:
-                    translated = translate_error(exc, self.model)
-                    if translated is exc:
-                        raise
-                    raise translated from exc
-
-        def should_retry(state: RetryCallState) -> bool:
-            error = state.outcome.exception() if state.outcome else None
-            return error is not None and policy.should_retry(state.attempt_number, error)
-
-        def wait(state: RetryCallState) -> float:
-            error = state.outcome.exception() if state.outcome else None
-            assert error is not None
-            return policy.wait_before(state.attempt_number, error)
-
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(policy.max_attempts),
-            retry=should_retry,
-            wait=wait,
-            sleep=anyio.sleep,
-            reraise=True,
-        )
-        return await retrying(attempt)
+    async def _attempt(
+        self,
+        attempt_fn: Callable[[], Awaitable[R]],
+        timeout: float | None,
+        live: Span,
+        *,
+        take_slot: bool,
+    ) -> R:
+        # Cumulative over the calls of one span (a server that ignores `n` takes several).
+        live.set_attribute("agentloop.attempts", int(live.attributes["agentloop.attempts"]) + 1)
+        # The slot is held for the attempt only, never while backing off. A free slot is taken
+        # without a trip through the event loop (anyio's `acquire` always makes one).
+        limiter = self._limiter() if take_slot else None
+        if limiter is not None:
+            try:
+                limiter.acquire_nowait()
+            except anyio.WouldBlock:
+                await limiter.acquire()
+        try:
+            # Checked again once a slot is free: other calls may have spent the budget while
+            # this one waited, and a retry is another call.
+            if self.budget is not None:
+                self.budget.check()
+            if timeout is None or self.provider not in OFFLINE_PROVIDERS:
+                # Remote calls time out in litellm's HTTP client, which counts only the wait
+                # for the server (not litellm's own first-call set-up).
+                return await attempt_fn()
+            # In-process providers may ignore litellm's timeout: enforce it here.
+            with anyio.fail_after(timeout):
+                return await attempt_fn()
+        except TimeoutError as exc:
+            raise ModelTimeoutError(
+                f"{self.model}: no answer within {timeout}s", model=self.model
+            ) from exc
+        except Exception as exc:
+            translated = translate_error(exc, self.model)
+            if translated is exc:
+                raise
+            raise translated from exc
+        finally:
+            if limiter is not None:
+                limiter.release()
 
     def _usage(
         self, raw: Any, hidden: dict[str, Any], messages: list[Message], texts: list[str]
@@ -240,8 +252,7 @@ class ModelClient:
         ]
 
     async def _replay(self, keys: list[str]) -> Completion | None:
-        if self.cache is None:
-            return None
+        assert self.cache is not None
         replayed = await self.cache.replay(keys, model=self.model)
         if replayed is not None and self.budget is not None:
             # A replay charges what the original call spent, so that a run whose control flow
@@ -270,11 +281,13 @@ class ModelClient:
         with span(f"chat {self.model}", kind=SpanKind.CHAT) as live:
             live.set_attributes(chat_request_attributes(self.model, msgs, cfg))
             started = time.monotonic()
-            keys = self._keys(msgs, cfg, n)
-            replayed = await self._replay(keys)
-            if replayed is not None:
-                live.set_attributes(chat_result_attributes(replayed, attempts=0))
-                return replayed
+            keys: list[str] = []
+            if self.cache is not None:  # hashing the request costs ~20 us: only for a cache
+                keys = self._keys(msgs, cfg, n)
+                replayed = await self._replay(keys)
+                if replayed is not None:
+                    live.set_attributes(chat_result_attributes(replayed, attempts=0))
+                    return replayed
             check_network_allowed(self.model, self.api_base)
             texts: list[str] = []
             reasons: list[str | None] = []
@@ -329,12 +342,14 @@ class ModelClient:
             live.set_attributes(chat_request_attributes(self.model, msgs, cfg))
             live.set_attribute("agentloop.stream", True)
             started = time.monotonic()
-            keys = self._keys(msgs, cfg, 1)
-            replayed = await self._replay(keys)
-            if replayed is not None:
-                live.set_attributes(chat_result_attributes(replayed, attempts=0))
-                yield replayed.text
-                return
+            keys: list[str] = []
+            if self.cache is not None:
+                keys = self._keys(msgs, cfg, 1)
+                replayed = await self._replay(keys)
+                if replayed is not None:
+                    live.set_attributes(chat_result_attributes(replayed, attempts=0))
+                    yield replayed.text
+                    return
             check_network_allowed(self.model, self.api_base)
             request = self._request(msgs, cfg, stream=True, stream_options={"include_usage": True})
 

@@ -21,12 +21,21 @@ from agentloop.errors import (
     RateLimitedError,
     UnknownModelError,
 )
+from agentloop.model._providers import ensure_providers
 
 __all__ = ["import_litellm", "translate_error"]
 
 
+_litellm: ModuleType | None = None
+"""litellm once set up: every model call asks for it, so the set-up runs once."""
+
+
 def import_litellm() -> ModuleType:
     """litellm, imported on first use (it takes seconds) and set up for agentloop."""
+    global _litellm
+    if _litellm is not None:
+        ensure_providers()  # a cheap identity check once the prefixes are registered
+        return _litellm
     # litellm fetches its cost map from GitHub at import unless told otherwise; the copy it ships
     # is enough, and a network fetch at import time stalls offline machines.
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -34,9 +43,8 @@ def import_litellm() -> ModuleType:
 
     # Its "Provider List: ..." banners go to stdout; our errors already say what to fix.
     litellm.suppress_debug_info = True
-    from agentloop.model._providers import ensure_providers
-
     ensure_providers()
+    _litellm = litellm
     return litellm
 
 

@@ -21,6 +21,8 @@ CUSTOM_PROVIDERS: dict[str, str] = {
 """Provider prefix -> "module:CustomLLM subclass", imported on the first call to that prefix."""
 
 _lock = threading.Lock()
+_registered: list[Any] | None = None
+"""The `litellm.custom_provider_map` list our prefixes were last found in (or put in)."""
 
 
 def _load(target: str) -> Any:
@@ -73,13 +75,20 @@ def _lazy_handler(prefix: str, target: str) -> Any:
 
 def ensure_providers() -> None:
     """Register the `scripted` and `local` prefixes with litellm (idempotent, thread-safe)."""
+    global _registered
     import litellm
+
+    # Every model call comes through here: once the prefixes are in the map, a check that the
+    # map is still that very list is all it takes (setting a new map re-registers them).
+    if litellm.custom_provider_map is _registered:
+        return
     from litellm.types.llms.custom_llm import CustomLLMItem
 
     with _lock:
         present = {item["provider"] for item in litellm.custom_provider_map}
         missing = [p for p in CUSTOM_PROVIDERS if p not in present]
         if not missing:
+            _registered = litellm.custom_provider_map
             return
         litellm.custom_provider_map = [
             *litellm.custom_provider_map,
@@ -93,3 +102,4 @@ def ensure_providers() -> None:
         from litellm.utils import custom_llm_setup
 
         custom_llm_setup()  # type: ignore[no-untyped-call]
+        _registered = litellm.custom_provider_map
