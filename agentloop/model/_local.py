@@ -11,6 +11,7 @@ queue on it. Generation runs in a worker thread, never on the event loop.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import os
 import threading
@@ -84,6 +85,17 @@ class _LoadedModel:
 
 _models: dict[Path, _LoadedModel] = {}
 _models_lock = threading.Lock()
+
+
+@atexit.register
+def _close_models() -> None:
+    # Free the models while the interpreter is whole: llama.cpp's own __del__ runs too late at
+    # shutdown, after the C bindings it calls are gone, and prints a TypeError.
+    with _models_lock:
+        for loaded in _models.values():
+            with loaded.lock:
+                loaded.llama.close()
+        _models.clear()
 
 
 def _load(path: Path, *, threads: int, n_ctx: int) -> _LoadedModel:
