@@ -1,6 +1,7 @@
 """Self-Refine: act, critique, refine with the whole history, until the critic accepts."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: LangGraph reads the type hints of the state
+# and of the nodes on every graph build, and string annotations are compiled each time (P1).
 
 from typing import Any
 

@@ -1,6 +1,7 @@
 """State shared by every graph: candidates, the stop reason, and the uniform `RunResult`."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: LangGraph reads the type hints of the
+# state classes on every graph build, and string annotations are compiled each time (P1).
 
 import uuid
 from enum import StrEnum
