@@ -19,7 +19,7 @@ file is rewritten after every task, so a run cut short still leaves its data (`c
 Run it alone (it loads a local model):
 
     flock /tmp/agentloop-model.lock python benchmarks/p6_memory_helps.py --tasks conventions \\
-        --model local/<path to Qwen2.5-Coder-0.5B gguf> --max-rounds 4 \\
+        [--families empty_raises] --model local/<path to Qwen2.5-Coder-0.5B gguf> --max-rounds 4 \\
         --out benchmarks/results/p6_memory_helps_conventions.json
 
 Needs the reflexion graph (`agentloop.graphs`) and the memory extra.
@@ -139,7 +139,9 @@ def summarize(tasks: list[BenchTask], arms: dict[str, list[dict[str, Any]]]) -> 
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    tasks = TASK_SETS[args.tasks]
+    tasks = [t for t in TASK_SETS[args.tasks] if not args.families or t.family in args.families]
+    if not tasks:
+        raise SystemExit(f"no task of set {args.tasks!r} is in families {args.families}")
     result: dict[str, Any] = {
         "benchmark": "P6b memory helps: reflexion over related tasks, memory on vs off",
         "git_commit": _git_commit(),
@@ -150,7 +152,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "lesson_policy": args.persist_lessons,
         "memory_backend": "ChromaMemoryStore (ChromaDB embedded, PersistentClient, "
                           "all-MiniLM-L6-v2), fresh per run",
-        "retrieval": {"recall_k": 3, "min_similarity": 0.25, "filter": "same Task.family"},
+        "families": args.families,
+        "retrieval": {"recall_k": 3, "min_similarity": 0.1, "filter": "same Task.family",
+                      "note": "floor 0.1 when filtered by family (0.25 unfiltered)"},
+        "stored_lessons": "validated lesson + the failing test's expected/actual it fixed",
         "seed": None, "complete": False, "summary": {}, "arms": {},
     }
     arms: dict[str, list[dict[str, Any]]] = result["arms"]
@@ -175,6 +180,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="local/smollm2-135m")
     parser.add_argument("--tasks", choices=sorted(TASK_SETS), default="pitfalls")
+    parser.add_argument("--families", nargs="+", default=None,
+                        help="run only these task families (default: all of the set)")
     parser.add_argument("--max-rounds", type=int, default=4)
     parser.add_argument("--persist-lessons", choices=["validated", "all"], default="validated")
     parser.add_argument("--out", type=Path, default=RESULTS / "p6_memory_helps.json")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import operator
+import re
 from typing import Annotated, Any, Literal
 
 from langgraph.graph import END, START, StateGraph
@@ -49,6 +50,8 @@ class ReflexionState(GraphState):
     """The latest lesson, not yet stored: it is kept only if the next attempt passes."""
     pending_span: str | None = None
     """The span of the reflection that wrote it, for the stored entry's provenance."""
+    pending_evidence: str | None = None
+    """The failing tests' feedback the lesson answered, stored with it if the lesson is kept."""
 
 
 def reflexion_graph(
@@ -85,7 +88,11 @@ def reflexion_graph(
         persist_lessons: which lessons go to `memory`. "validated" (the default) stores a
             lesson only when the attempt that followed it passed (the visible tests, or the
             critic for prose): a weak model's reflections are often wrong, and a wrong lesson
-            recalled into sibling tasks misleads them. "all" stores every lesson as written.
+            recalled into sibling tasks misleads them. A validated lesson is stored with the
+            evidence it answered (hindsight): the failing tests' expected/actual from the verdict
+            right before the passing attempt, e.g. "product([]) returned 1; expected
+            ValueError". A weak reflector's wording is often vague; the evidence is what
+            actually taught the model. "all" stores every lesson as written.
     """
     if persist_lessons not in ("validated", "all"):
         raise GraphError(
@@ -159,10 +166,13 @@ def reflexion_graph(
         )
         if memory is not None and state.pending_lesson and _passed(checked):
             # The attempt right after this lesson passed: it earned its place in memory.
-            await store_lesson(state.pending_lesson, state.task.family, state.pending_span)
+            await store_lesson(
+                _with_evidence(state.pending_lesson, state.pending_evidence),
+                state.task.family, state.pending_span,
+            )
         return {
             "candidates": [checked], "stale_rounds": stale, "stop_reason": stop,
-            "pending_lesson": None, "pending_span": None,
+            "pending_lesson": None, "pending_span": None, "pending_evidence": None,
         }
 
     @node("reflect")
@@ -176,7 +186,10 @@ def reflexion_graph(
         if memory is not None and persist_lessons == "all":
             await store_lesson(lesson, state.task.family, span_id)
             return {"lessons": [lesson]}
-        return {"lessons": [lesson], "pending_lesson": lesson, "pending_span": span_id}
+        return {
+            "lessons": [lesson], "pending_lesson": lesson, "pending_span": span_id,
+            "pending_evidence": failing_evidence(candidate.feedback),
+        }
 
     @node("finish")
     async def finish(state: ReflexionState) -> dict[str, Any]:
@@ -204,6 +217,39 @@ def reflexion_graph(
     builder.add_conditional_edges("reflect", unless_stopped("act"), ["act", "finish"])
     builder.add_edge("finish", END)
     return builder.compile(checkpointer=checkpointer, name="reflexion")
+
+
+EVIDENCE_CHARS = 200
+"""The most characters of failing-test evidence stored with a lesson: enough for one or two
+expected/actual lines, short enough to stay within the recall allowance."""
+
+# A failed test in the verifier's feedback: "- `<test>` failed: <why>".
+_FAILED_TEST = re.compile(r"^- `(?P<test>[^`]*)` failed: (?P<why>.+)$")
+_ASSERTION = re.compile(r"^the assertion did not hold \((?P<detail>.+)\)$")
+
+
+def failing_evidence(feedback: str, *, limit: int = EVIDENCE_CHARS) -> str | None:
+    """The failed tests' expected/actual from a verdict's feedback, one `; `-joined line cut to
+    `limit` characters; None when the feedback names no failed test (prose, a crash)."""
+    pieces: list[str] = []
+    for line in feedback.splitlines():
+        match = _FAILED_TEST.match(line.strip())
+        if not match:
+            continue
+        why = match["why"].strip()
+        if detail := _ASSERTION.match(why):
+            why = detail["detail"]  # already says the call, what it did and what was expected
+        test = match["test"].strip()
+        # A test function's name adds nothing; an assert line is the expectation itself.
+        pieces.append(why if test.startswith("def ") else f"{test}: {why}")
+    if not pieces:
+        return None
+    text = " ".join("; ".join(pieces).split())
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
+def _with_evidence(lesson: str, evidence: str | None) -> str:
+    return f"{lesson}\nThe failing test it fixed: {evidence}" if evidence else lesson
 
 
 def _passed(candidate: Candidate) -> bool:

@@ -10,7 +10,24 @@ from pydantic import BaseModel, ConfigDict
 
 from agentloop._memory import MemoryKind, MemoryStore, ScoredEntry
 
-__all__ = ["HEADINGS", "RetrievedMemory", "approx_token_count", "retrieve_for_prompt"]
+__all__ = [
+    "FILTERED_MIN_SIMILARITY",
+    "HEADINGS",
+    "MIN_SIMILARITY",
+    "RetrievedMemory",
+    "approx_token_count",
+    "retrieve_for_prompt",
+]
+
+MIN_SIMILARITY = 0.25
+"""The similarity floor for an unfiltered search: below it an entry is most likely unrelated."""
+
+FILTERED_MIN_SIMILARITY = 0.1
+"""The floor when a `where` filter already picks the relevant entries (e.g. the same
+`task_family`). Siblings in a family share a convention, not wording: a lesson learned on
+`product` scored about 0.25 against the prompt of `last_item` (MiniLM), right at the
+unfiltered floor, so recall was a coin toss. The filter already vouches for relevance; the
+floor then only keeps out entries with nothing in common at all."""
 
 HEADINGS: dict[str, str] = {
     "lesson": "Lessons from earlier attempts at similar tasks:",
@@ -54,15 +71,19 @@ async def retrieve_for_prompt(
     token_allowance: int = 300,
     kind: MemoryKind | None = None,
     where: dict[str, Any] | None = None,
-    min_similarity: float = 0.25,
+    min_similarity: float | None = None,
     count_tokens: Callable[[str], int] = approx_token_count,
 ) -> RetrievedMemory:
     """The best `k` entries for `query` (usefulness-ranked, retired ones left out), grouped by
     kind under a heading and cut to fit `token_allowance` tokens.
 
     Entries less similar than `min_similarity` stay out: an unrelated lesson only distracts.
+    When None, the floor is `MIN_SIMILARITY` (0.25), or the lower `FILTERED_MIN_SIMILARITY`
+    (0.1) when `where` is given: the filter has already chosen the related entries.
     An entry too long for the room left is skipped and a shorter, lower-ranked one may fit.
     """
+    if min_similarity is None:
+        min_similarity = FILTERED_MIN_SIMILARITY if where else MIN_SIMILARITY
     hits = [
         hit
         for hit in await store.search(query, k=k, kind=kind, where=where)

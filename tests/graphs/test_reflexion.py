@@ -95,6 +95,64 @@ async def test_only_the_lesson_right_before_the_passing_attempt_is_stored() -> N
     ]
 
 
+PRODUCT = Task(
+    name="product", family="empty_raises", entry_point="product",
+    prompt='def product(xs):\n    """Return the product of the numbers in xs."""\n',
+    tests=[
+        "def test_product():\n    assert product([2, 3, 4]) == 24\n",
+        "def test_empty_raises():\n"
+        "    try:\n        got = product([])\n    except ValueError:\n        return\n"
+        '    raise AssertionError(f"product([]) returned {got!r}; expected ValueError")\n',
+    ],
+)
+PRODUCT_WRONG = (
+    "```python\ndef product(xs):\n    p = 1\n    for x in xs:\n        p *= x\n"
+    "    return p\n```"
+)
+PRODUCT_RIGHT = (
+    "```python\ndef product(xs):\n    if not xs:\n        raise ValueError('empty')\n"
+    "    p = 1\n    for x in xs:\n        p *= x\n    return p\n```"
+)
+VAGUE = "Check that the list is not empty before multiplying."
+
+
+async def test_a_validated_lesson_is_stored_with_the_failing_tests_expected_and_actual(
+    needs_bwrap: None,
+) -> None:
+    # The reflector's lesson is vague (a weak model's usual); what taught the fix was the
+    # failing test's feedback, so the stored lesson carries it for the family's later tasks.
+    memory = InProcessMemoryStore(embedder="hashing")
+    roles = Roles(actor=[PRODUCT_WRONG, PRODUCT_RIGHT], reflector=VAGUE)
+    result = await run_graph("reflexion", PRODUCT, model=roles.client(), memory=memory)
+    assert result.stop_reason is StopReason.SOLVED and result.rounds == 2
+    assert result.extra["lessons"] == [VAGUE]  # the run itself saw the lesson as written
+    [stored] = await memory.list(kind="lesson")
+    assert stored.text.startswith(VAGUE)
+    assert "product([]) returned 1; expected ValueError" in stored.text
+    assert "Traceback" not in stored.text and len(stored.text) <= len(VAGUE) + 250
+
+    # A sibling task of the family gets the evidence in its first prompt.
+    sibling = PRODUCT.model_copy(update={"name": "product2", "tests": PRODUCT.tests[:1]})
+    later = Roles(actor=[PRODUCT_RIGHT])
+    await run_graph("reflexion", sibling, model=later.client(), memory=memory)
+    prompt = "\n".join(m.content for m in later.calls("actor")[0])
+    assert "product([]) returned 1; expected ValueError" in prompt
+
+
+async def test_the_stored_evidence_is_trimmed_and_names_the_failing_assert(
+    needs_bwrap: None,
+) -> None:
+    memory = InProcessMemoryStore(embedder="hashing")
+    long_tests = [f"assert add({i}, 1) == {i + 1}" for i in range(1, 30)]
+    task = ADD.model_copy(update={"tests": long_tests})
+    roles = Roles(actor=[WRONG, RIGHT], reflector=LESSON)
+    await run_graph("reflexion", task, model=roles.client(), memory=memory)
+    [stored] = await memory.list(kind="lesson")
+    evidence = stored.text.removeprefix(LESSON)
+    assert "assert add(1, 1) == 2: got 0, expected 2" in evidence
+    assert len(evidence) <= 250 and evidence.endswith("...")
+
+
 async def test_persist_lessons_all_stores_every_reflection() -> None:
     memory = InProcessMemoryStore(embedder="hashing")
     verifier = FunctionVerifier(lambda code: False)

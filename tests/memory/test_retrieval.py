@@ -132,3 +132,25 @@ async def test_filters_reach_the_store() -> None:
         store, "sorting lists", kind="lesson", where={"task_family": "python"}
     )
     assert memory.entry_ids == [python]
+
+
+async def test_a_family_filter_lowers_the_similarity_floor() -> None:
+    # Siblings in a family share a convention, not wording: the filter already says the entry
+    # is relevant, so a weak textual match still comes back, but not without the filter.
+    store = InProcessMemoryStore(embedder="hashing")
+    kept = await store.add(
+        lesson("empty input raises ValueError in this project", task_family="empty_raises")
+    )
+    query = "Return the last item of the list xs; raises on empty input."
+    [hit] = await store.search(query, k=1)
+    assert 0.1 <= hit.similarity < 0.25  # between the two floors
+    unfiltered = await retrieve_for_prompt(store, query, kind="lesson")
+    assert unfiltered.hits == []
+    filtered = await retrieve_for_prompt(
+        store, query, kind="lesson", where={"task_family": "empty_raises"}
+    )
+    assert filtered.entry_ids == [kept]
+    strict = await retrieve_for_prompt(
+        store, query, kind="lesson", where={"task_family": "empty_raises"}, min_similarity=0.25
+    )
+    assert strict.hits == []
