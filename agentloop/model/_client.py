@@ -33,6 +33,9 @@ DEFAULT_MODEL = "local/smollm2-135m"
 T = TypeVar("T")
 R = TypeVar("R")
 
+_UNPRICED: set[tuple[str, int]] = set()
+"""(model, size of litellm's cost map) pairs that litellm's `cost_per_token` could not price."""
+
 
 def _as_messages(messages: Sequence[Message] | str) -> list[Message]:
     if isinstance(messages, str):
@@ -232,11 +235,17 @@ class ModelClient:
         cost = hidden.get("response_cost")
         if cost is not None:
             return float(cost)
+        # A model litellm cannot price fails the same way on every call, and the look-up costs
+        # ~0.3 ms; registering models grows the cost map, which asks again.
+        unpriced = (self.model, len(litellm.model_cost))
+        if unpriced in _UNPRICED:
+            return 0.0
         try:
             prompt_cost, completion_cost = litellm.cost_per_token(
                 model=self.model, prompt_tokens=input_tokens, completion_tokens=output_tokens
             )
         except Exception:  # a model missing from litellm's cost map costs what we can tell: 0
+            _UNPRICED.add(unpriced)
             return 0.0
         return float(prompt_cost + completion_cost)
 

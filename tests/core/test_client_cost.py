@@ -48,3 +48,26 @@ async def test_a_model_missing_from_the_cost_map_costs_nothing(server: ScriptedS
     completion = await client.complete("q")
     assert completion.usage.cost_usd == 0.0
     assert completion.usage.input_tokens == USAGE["prompt_tokens"]
+
+
+async def test_a_model_priced_after_an_unpriced_call_is_charged_from_then_on(
+    server: ScriptedServer,
+) -> None:
+    import litellm
+
+    model = "openai/agentloop-test-priced-later"
+    client = ModelClient(model, api_base=server.api_base, api_key="x")
+    assert (await client.complete("q")).usage.cost_usd == 0.0
+    assert (await client.complete("q")).usage.cost_usd == 0.0  # remembered as unpriced
+    litellm.register_model(
+        {
+            model: {
+                "input_cost_per_token": 1e-6,
+                "output_cost_per_token": 2e-6,
+                "litellm_provider": "openai",
+                "mode": "chat",
+            }
+        }
+    )
+    expected = USAGE["prompt_tokens"] * 1e-6 + USAGE["completion_tokens"] * 2e-6
+    assert (await client.complete("q")).usage.cost_usd == pytest.approx(expected)
