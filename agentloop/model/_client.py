@@ -15,7 +15,12 @@ from anyio.lowlevel import RunVar
 
 from agentloop._budget import Budget
 from agentloop._messages import Completion, Message, Usage, user
-from agentloop.errors import ConfigError, ModelServerError, ModelTimeoutError
+from agentloop.errors import (
+    ConfigError,
+    ModelServerError,
+    ModelTimeoutError,
+    RetryableModelError,
+)
 from agentloop.model._cache import ResponseCache, request_key
 from agentloop.model._chat_span import chat_request_attributes, chat_result_attributes
 from agentloop.model._config import GenerateConfig
@@ -148,22 +153,51 @@ class ModelClient:
     ) -> R:
         """Attempts until one succeeds, a failure is not worth retrying, or the policy stops.
 
-        A plain loop rather than a retry library: the first attempt is the only one almost
-        every call makes, and it should cost nothing beyond the call itself (benchmark P1).
+        The first attempt runs bare: it is the only one almost every call makes, and it should
+        cost nothing beyond the call itself (benchmark P1). tenacity takes over after a
+        retryable failure.
         """
+        try:
+            return await self._attempt(attempt_fn, timeout, live, take_slot=take_slot)
+        except Exception as error:
+            if not self.retry.should_retry(1, error):
+                raise
+            first_error = error
+        # Outside the `except`: the slot is not held while backing off, and the next attempt's
+        # error does not chain to this one.
+        return await self._retry_after(first_error, attempt_fn, timeout, live, take_slot)
+
+    async def _retry_after(
+        self,
+        first_error: Exception,
+        attempt_fn: Callable[[], Awaitable[R]],
+        timeout: float | None,
+        live: Span,
+        take_slot: bool,
+    ) -> R:
+        """Attempts 2, 3, ... under tenacity, waiting and stopping as the `RetryPolicy` says."""
+        import tenacity
+
         policy = self.retry
-        attempt_number = 1
-        while True:
-            try:
+
+        def failed(state: tenacity.RetryCallState) -> BaseException:
+            error = state.outcome.exception() if state.outcome is not None else None
+            assert error is not None  # tenacity asks only after a failed attempt
+            return error
+
+        # tenacity counts from 1 at its own first attempt, which is our second.
+        retrying = tenacity.AsyncRetrying(
+            retry=tenacity.retry_if_exception_type(RetryableModelError),
+            stop=lambda state: not policy.should_retry(state.attempt_number + 1, failed(state)),
+            wait=lambda state: policy.wait_before(state.attempt_number + 1, failed(state)),
+            sleep=anyio.sleep,
+            reraise=True,
+        )
+        await anyio.sleep(policy.wait_before(1, first_error))
+        async for attempt in retrying:
+            with attempt:
                 return await self._attempt(attempt_fn, timeout, live, take_slot=take_slot)
-            except Exception as error:
-                if not policy.should_retry(attempt_number, error):
-                    raise
-                delay = policy.wait_before(attempt_number, error)
-            # Outside the `except`: the slot is not held while backing off, and the next
-            # attempt's error does not chain to this one.
-            await anyio.sleep(delay)
-            attempt_number += 1
+        raise AssertionError("unreachable: tenacity either returns or re-raises")
 
     async def _attempt(
         self,
