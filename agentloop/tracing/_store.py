@@ -146,7 +146,9 @@ class TraceStore:
 
     `emit` only enqueues; a daemon thread (started on the first emit) writes batches every
     `flush_interval_s` or as soon as `max_batch` items wait. `flush()` waits for everything
-    enqueued so far; `close()` flushes and stops the thread.
+    enqueued so far; `close()` flushes and stops the thread. When more than `max_pending`
+    items wait (code opening spans faster than SQLite commits them), `emit` waits for the
+    writer to catch up instead of letting memory grow without bound.
     """
 
     def __init__(
@@ -155,10 +157,12 @@ class TraceStore:
         *,
         flush_interval_s: float = 0.25,
         max_batch: int = 2000,
+        max_pending: int = 50_000,
     ) -> None:
         self.path = Path(path)
         self.flush_interval_s = flush_interval_s
         self.max_batch = max_batch
+        self.max_pending = max_pending
         self._queue: queue.SimpleQueue[_QueueItem] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
         self._start_lock = threading.Lock()
@@ -234,16 +238,33 @@ class TraceStore:
     # -- writing (SpanSink) ------------------------------------------------------------
 
     def emit(self, record: SpanRecord) -> None:
-        """Queue a finished span for writing (O(1), never blocks on the disk)."""
-        if self._writer is None:
-            self._start_writer()
-        self._queue.put(record)
+        """Queue a finished span for writing (O(1); waits only when the writer is far behind)."""
+        self._enqueue(record)
 
     def emit_evaluation(self, trace_id: str, span_id: str, evaluation: Evaluation) -> None:
         """Queue an evaluation of an already-ended span (user feedback, a late verdict)."""
+        self._enqueue((trace_id, span_id, evaluation))
+
+    def _enqueue(self, item: _QueueItem) -> None:
         if self._writer is None:
             self._start_writer()
-        self._queue.put((trace_id, span_id, evaluation))
+        self._queue.put(item)
+        if self._queue.qsize() >= self.max_pending:
+            self._wait_for_writer()
+
+    def _wait_for_writer(self) -> None:
+        # Back-pressure, not dropping: every span still reaches the store, and a producer that
+        # outruns the disk slows to its pace once this many spans wait.
+        self._wake.set()
+        deadline = time.monotonic() + 30.0
+        writer = self._writer
+        while (
+            self._queue.qsize() > self.max_pending // 2
+            and writer is not None
+            and writer.is_alive()
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.002)
 
     def flush(self, timeout: float = 30.0) -> bool:
         """Wait until everything queued before this call is written; False on timeout."""

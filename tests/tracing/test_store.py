@@ -15,6 +15,7 @@ import pytest
 from agentloop.errors import TraceStoreError
 from agentloop.tracing import (
     SpanKind,
+    SpanRecord,
     TraceStore,
     configure_tracing,
     flush_traces,
@@ -208,3 +209,29 @@ def test_run_ids_resolve_from_a_unique_prefix(store: TraceStore) -> None:
     assert load_trace(store, one.trace_id[:8]).root.name == "one"
     with pytest.raises(TraceStoreError, match="no run"):
         load_trace(store, "zzzz")
+
+
+def test_a_producer_faster_than_the_disk_is_slowed_not_allowed_to_pile_up(tmp_path: Path) -> None:
+    store = TraceStore(tmp_path / "busy.db", flush_interval_s=0.5, max_pending=500)
+    most_waiting = 0
+    try:
+        for i in range(5000):
+            now = time.time_ns()
+            store.emit(
+                SpanRecord(
+                    trace_id="t" * 32,
+                    span_id=f"{i:016x}",
+                    parent_id=None,
+                    name="busy",
+                    kind=SpanKind.NODE,
+                    start_ns=now,
+                    end_ns=now,
+                )
+            )
+            most_waiting = max(most_waiting, store._queue.qsize())
+        assert store.flush()
+    finally:
+        store.close()
+    assert most_waiting <= 500
+    with sqlite3.connect(tmp_path / "busy.db") as conn:
+        assert conn.execute("SELECT count(*) FROM spans").fetchone()[0] == 5000
