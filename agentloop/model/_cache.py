@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import sqlite3
 import threading
 import time
@@ -89,11 +90,24 @@ class ResponseCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False)
-        with self._lock:
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.execute(_SCHEMA)
-            self._conn.commit()
+        self._initialise()
+
+    def _initialise(self) -> None:
+        # Switching to WAL needs a moment of exclusive access and ignores the busy timeout, so
+        # several processes opening a new cache file at once can see "database is locked".
+        deadline = time.monotonic() + 30.0
+        while True:
+            try:
+                with self._lock:
+                    self._conn.execute("PRAGMA journal_mode=WAL")
+                    self._conn.execute("PRAGMA synchronous=NORMAL")
+                    self._conn.execute(_SCHEMA)
+                    self._conn.commit()
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01 + random.random() * 0.05)
 
     def get_many(self, keys: Sequence[str]) -> list[CachedSample | None]:
         """The stored samples for `keys`, None where a key is not stored."""

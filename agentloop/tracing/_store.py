@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import queue
+import random
 import sqlite3
 import threading
 import time
@@ -212,6 +213,23 @@ class TraceStore:
         return conn
 
     def _ensure_schema(self, conn: sqlite3.Connection) -> None:
+        # Switching to WAL needs a moment of exclusive access and ignores the busy timeout, so
+        # several processes opening a new store at once can see "database is locked": retry.
+        deadline = time.monotonic() + 30.0
+        while True:
+            try:
+                self._ensure_schema_once(conn)
+                return
+            except sqlite3.OperationalError as exc:
+                if conn.in_transaction:
+                    conn.rollback()
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise TraceStoreError(
+                        f"cannot open the trace store {self.path}: {exc}"
+                    ) from exc
+                time.sleep(0.01 + random.random() * 0.05)
+
+    def _ensure_schema_once(self, conn: sqlite3.Connection) -> None:
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > _SCHEMA_VERSION:
@@ -230,6 +248,8 @@ class TraceStore:
                 conn.executescript(_SCHEMA)  # executescript commits the open transaction
                 conn.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                raise  # busy, not broken: the caller retries
             raise TraceStoreError(
                 f"{self.path} is not a readable trace store ({exc}); it may be corrupt or not "
                 "a SQLite file: move it away or pass another path"
