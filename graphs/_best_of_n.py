@@ -17,6 +17,7 @@ from agentloop.graphs._nodes import (
     budget_left,
     check_with_judge,
     check_with_verifier,
+    fan_out_unscored,
     node,
     propose,
 )
@@ -113,14 +114,6 @@ def best_of_n_graph(
 
     async def gather(state: BestOfNState) -> dict[str, Any]:
         return {}
-
-    def fan_out_scores(state: BestOfNState) -> list[Send] | str:
-        jobs = [
-            Send("score", ScoreJob(task=state.task, tests=state.tests, candidate=c))
-            for c in state.candidates
-            if c.score is None
-        ]
-        return jobs or "bracket"
 
     @node("score", round_of=lambda job: 1)
     async def score(job: ScoreJob) -> dict[str, Any]:
@@ -225,7 +218,9 @@ def best_of_n_graph(
     builder.add_edge(START, "start")
     builder.add_conditional_edges("start", fan_out_samples, ["sample"])
     builder.add_edge("sample", "gather")
-    builder.add_conditional_edges("gather", fan_out_scores, ["score", "bracket"])
+    builder.add_conditional_edges(
+        "gather", fan_out_unscored("score", "bracket"), ["score", "bracket"]
+    )
     builder.add_edge("score", "bracket")
     builder.add_conditional_edges("bracket", fan_out_matches, ["match", END])
     builder.add_edge("match", "bracket")

@@ -16,6 +16,7 @@ from agentloop.graphs._nodes import (
     budget_left,
     check_with_judge,
     check_with_verifier,
+    fan_out_unscored,
     node,
     propose,
     reflect,
@@ -158,14 +159,6 @@ def lats_graph(
     async def gather(state: LatsState) -> dict[str, Any]:
         return {}
 
-    def fan_out_scores(state: LatsState) -> list[Send] | str:
-        jobs = [
-            Send("evaluate", ScoreJob(task=state.task, tests=state.tests, candidate=c))
-            for c in state.candidates
-            if c.score is None
-        ]
-        return jobs or "backprop"
-
     @node("evaluate", round_of=lambda job: job.candidate.round)
     async def evaluate(job: ScoreJob) -> dict[str, Any]:
         candidate = job.candidate
@@ -233,7 +226,9 @@ def lats_graph(
     builder.add_edge("start", "select")
     builder.add_conditional_edges("select", fan_out_expansions, ["expand", END])
     builder.add_edge("expand", "gather")
-    builder.add_conditional_edges("gather", fan_out_scores, ["evaluate", "backprop"])
+    builder.add_conditional_edges(
+        "gather", fan_out_unscored("evaluate", "backprop"), ["evaluate", "backprop"]
+    )
     builder.add_edge("evaluate", "backprop")
     builder.add_conditional_edges("backprop", fan_out_reflections, ["reflect", "select", END])
     builder.add_edge("reflect", "select")

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from langgraph.types import Send
 
 from agentloop._budget import Budget
 from agentloop._memory import MemoryStore
@@ -15,7 +17,7 @@ from agentloop._verdict import Verdict
 from agentloop.errors import BudgetExhausted
 from agentloop.graphs._events import GraphEvent, current_node, emit, events_wanted
 from agentloop.graphs._judge_memory import remember_pointwise
-from agentloop.graphs._state import Candidate, StopReason
+from agentloop.graphs._state import Candidate, ScoreJob, StopReason
 from agentloop.roles import (
     Actor,
     Attempt,
@@ -29,13 +31,19 @@ from agentloop.roles import (
 )
 from agentloop.tracing import SpanKind, current_span, span
 
+if TYPE_CHECKING:
+    from langgraph.graph.state import CompiledStateGraph
+    from langgraph.types import Checkpointer
+
 __all__ = [
     "NodeFunction",
+    "act_check_loop",
     "budget_left",
     "check_with_critic",
     "check_with_judge",
     "check_with_verifier",
     "decide_stop",
+    "fan_out_unscored",
     "node",
     "propose",
     "reflect",
@@ -265,3 +273,49 @@ def route_unless_stopped(
         return stop_node if state.stop_reason else next_node
 
     return route
+
+
+def fan_out_unscored(
+    score_node: str, done_node: str
+) -> Callable[[Any], Awaitable[list[Send] | str]]:
+    """A router that scores every candidate not yet scored, in parallel, then goes to `done_node`.
+
+    Async for the same reason as `route_unless_stopped`.
+    """
+
+    async def route(state: Any) -> list[Send] | str:
+        jobs = [
+            Send(score_node, ScoreJob(task=state.task, tests=state.tests, candidate=c))
+            for c in state.candidates
+            if c.score is None
+        ]
+        return jobs or done_node
+
+    return route
+
+
+def act_check_loop(
+    state_type: type[Any],
+    *,
+    act: NodeFunction[Any],
+    check: NodeFunction[Any],
+    check_name: str,
+    checkpointer: Checkpointer,
+    name: str,
+) -> CompiledStateGraph[Any, Any, Any, Any]:
+    """The loop of self-refine and try-again: act, check, act, ... until a stop reason is set."""
+    from langgraph.graph import END, START, StateGraph
+
+    @node("finish")
+    async def finish(state: Any) -> dict[str, Any]:
+        return {}
+
+    builder = StateGraph(state_type)
+    builder.add_node("act", act)
+    builder.add_node(check_name, check)
+    builder.add_node("finish", finish)
+    builder.add_edge(START, "act")
+    builder.add_conditional_edges("act", route_unless_stopped(check_name), [check_name, "finish"])
+    builder.add_conditional_edges(check_name, route_unless_stopped("act"), ["act", "finish"])
+    builder.add_edge("finish", END)
+    return builder.compile(checkpointer=checkpointer, name=name)

@@ -5,18 +5,17 @@
 
 from typing import Any
 
-from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Checkpointer
 
 from agentloop._budget import Budget
 from agentloop.graphs._nodes import (
+    act_check_loop,
     check_with_critic,
     check_with_verifier,
     decide_stop,
     node,
     propose,
-    route_unless_stopped,
 )
 from agentloop.graphs._state import GraphState, best_candidate
 from agentloop.roles import Actor, Critic, VerifierFactory, verifier_factory
@@ -79,16 +78,7 @@ def self_refine_graph(
         )
         return {"candidates": [candidate], "stale_rounds": stale, "stop_reason": stop}
 
-    @node("finish")
-    async def finish(state: SelfRefineState) -> dict[str, Any]:
-        return {}
-
-    builder = StateGraph(SelfRefineState)
-    builder.add_node("act", act)
-    builder.add_node("critique", critique)
-    builder.add_node("finish", finish)
-    builder.add_edge(START, "act")
-    builder.add_conditional_edges("act", route_unless_stopped("critique"), ["critique", "finish"])
-    builder.add_conditional_edges("critique", route_unless_stopped("act"), ["act", "finish"])
-    builder.add_edge("finish", END)
-    return builder.compile(checkpointer=checkpointer, name="self_refine")
+    return act_check_loop(
+        SelfRefineState, act=act, check=critique, check_name="critique",
+        checkpointer=checkpointer, name="self_refine",
+    )

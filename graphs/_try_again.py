@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Checkpointer
 
 from agentloop._budget import Budget
 from agentloop.graphs._nodes import (
+    act_check_loop,
     check_with_critic,
     check_with_verifier,
     decide_stop,
     node,
     propose,
-    route_unless_stopped,
 )
 from agentloop.graphs._state import GraphState, best_candidate
 from agentloop.roles import Actor, Critic, VerifierFactory, verifier_factory
@@ -80,16 +79,7 @@ def try_again_graph(
         )
         return {"candidates": [candidate], "stop_reason": stop}
 
-    @node("finish")
-    async def finish(state: TryAgainState) -> dict[str, Any]:
-        return {}
-
-    builder = StateGraph(TryAgainState)
-    builder.add_node("act", act)
-    builder.add_node("check", check)
-    builder.add_node("finish", finish)
-    builder.add_edge(START, "act")
-    builder.add_conditional_edges("act", route_unless_stopped("check"), ["check", "finish"])
-    builder.add_conditional_edges("check", route_unless_stopped("act"), ["act", "finish"])
-    builder.add_edge("finish", END)
-    return builder.compile(checkpointer=checkpointer, name="try_again")
+    return act_check_loop(
+        TryAgainState, act=act, check=check, check_name="check",
+        checkpointer=checkpointer, name="try_again",
+    )
