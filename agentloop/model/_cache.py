@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 import sqlite3
 import threading
 import time
@@ -16,6 +15,7 @@ import anyio.to_thread
 from pydantic import BaseModel, ConfigDict
 
 from agentloop._messages import Completion, Message, Usage
+from agentloop._sqlite import retry_while_locked
 
 __all__ = ["CachedSample", "ResponseCache", "request_key"]
 
@@ -93,21 +93,14 @@ class ResponseCache:
         self._initialise()
 
     def _initialise(self) -> None:
-        # Switching to WAL needs a moment of exclusive access and ignores the busy timeout, so
-        # several processes opening a new cache file at once can see "database is locked".
-        deadline = time.monotonic() + 30.0
-        while True:
-            try:
-                with self._lock:
-                    self._conn.execute("PRAGMA journal_mode=WAL")
-                    self._conn.execute("PRAGMA synchronous=NORMAL")
-                    self._conn.execute(_SCHEMA)
-                    self._conn.commit()
-                return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.01 + random.random() * 0.05)
+        def create() -> None:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute(_SCHEMA)
+            self._conn.commit()
+
+        with self._lock:
+            retry_while_locked(self._conn, create)
 
     def get_many(self, keys: Sequence[str]) -> list[CachedSample | None]:
         """The stored samples for `keys`, None where a key is not stored."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import queue
-import random
 import sqlite3
 import threading
 import time
@@ -23,6 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from agentloop._sqlite import retry_while_locked
 from agentloop.errors import TraceStoreError
 from agentloop.tracing._span import Evaluation, SpanRecord
 
@@ -213,21 +213,10 @@ class TraceStore:
         return conn
 
     def _ensure_schema(self, conn: sqlite3.Connection) -> None:
-        # Switching to WAL needs a moment of exclusive access and ignores the busy timeout, so
-        # several processes opening a new store at once can see "database is locked": retry.
-        deadline = time.monotonic() + 30.0
-        while True:
-            try:
-                self._ensure_schema_once(conn)
-                return
-            except sqlite3.OperationalError as exc:
-                if conn.in_transaction:
-                    conn.rollback()
-                if "locked" not in str(exc) or time.monotonic() > deadline:
-                    raise TraceStoreError(
-                        f"cannot open the trace store {self.path}: {exc}"
-                    ) from exc
-                time.sleep(0.01 + random.random() * 0.05)
+        try:
+            retry_while_locked(conn, lambda: self._ensure_schema_once(conn))
+        except sqlite3.OperationalError as exc:
+            raise TraceStoreError(f"cannot open the trace store {self.path}: {exc}") from exc
 
     def _ensure_schema_once(self, conn: sqlite3.Connection) -> None:
         try:
