@@ -17,6 +17,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=lambda item: item.get_closest_marker("local_model") is not None)
 
 
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"  # litellm, and so the model client, runs on asyncio only
+
+
 @pytest.fixture(scope="session")
 def bwrap_available() -> bool:
     return shutil.which("bwrap") is not None

@@ -10,11 +10,6 @@ from tests.core.openai_loopback import ScriptedServer, running_server
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"  # litellm runs on asyncio only
-
-
-@pytest.fixture
 def server() -> Iterator[ScriptedServer]:
     """A real OpenAI-compatible server on loopback; a test sets its `script` of replies."""
     with running_server() as s:

@@ -84,11 +84,6 @@ class Roles:
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def needs_bwrap() -> None:
     if shutil.which("bwrap") is None:
         pytest.skip("the local sandbox needs bubblewrap (apt-get install bubblewrap)")

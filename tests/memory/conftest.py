@@ -23,11 +23,6 @@ from agentloop.memory import (
 )
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(scope="session")
 def minilm() -> MiniLMEmbedder:
     """The real embedder, loaded once: it takes seconds."""

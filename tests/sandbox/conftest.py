@@ -21,11 +21,6 @@ LIMITS = SandboxLimits(
 )
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @cache
 def docker_available() -> bool:
     try:

@@ -12,11 +12,6 @@ from agentloop.testing import ScriptedModel, approx_tokens, block_network_models
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"  # litellm runs on asyncio only
-
-
 async def test_replies_in_order_then_a_clear_error() -> None:
     model = ScriptedModel(replies=["one", "two"], name="ordered")
     client = ModelClient("scripted/ordered")

@@ -15,11 +15,6 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def store() -> TraceStore:
     """The store the autouse fixture opened for this test."""
     current = trace_store()
