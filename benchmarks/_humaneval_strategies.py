@@ -117,7 +117,8 @@ async def self_refine(problem: VisibleProblem, ctx: StrategyContext) -> Strategy
 
 
 async def reflexion(problem: VisibleProblem, ctx: StrategyContext) -> StrategyResult:
-    """Actor -> visible (or self-written) tests -> reflector lesson -> actor."""
+    """Actor -> visible (or self-written) tests -> reflector lesson -> actor; after a round
+    that did not improve, the next attempt is sampled (the graph's explorer)."""
     return await _run_graph("reflexion", problem, ctx, max_rounds=ctx.rounds)
 
 
@@ -145,5 +146,7 @@ DEFAULT_TEMPERATURE: dict[str, float] = {
     "reflexion": 0.0,
     # n greedy samples would be n copies of one answer.
     "best_of_n": 0.8,
-    "lats": 0.8,
+    # The actor's first child of each expansion is greedy; its siblings come from the explorer,
+    # which samples at the graph's `explore_temperature` (0.8 unless --graph-option sets it).
+    "lats": 0.0,
 }

@@ -109,7 +109,7 @@ def best_of_n_graph(
 
     @node("sample", round_of=lambda job: 1)
     async def sample(job: SampleJob) -> dict[str, Any]:
-        candidate = await propose(actor, job.task, round=1)
+        candidate = await propose(actor, job.task, round=1, sample=job.index)
         return {"candidates": [candidate]}
 
     async def gather(state: BestOfNState) -> dict[str, Any]:

@@ -39,12 +39,27 @@ __all__ = ["GRAPH_NAMES", "build_graph"]
 AnyGraph = CompiledStateGraph[Any, Any, Any, Any]
 
 
+EXPLORE_TEMPERATURE = 0.8
+"""The temperature of the explorer that reflexion and LATS sample from (option
+`explore_temperature`), and best-of-N's default for its candidates."""
+
+
 def _sampling(config: GenerateConfig | None) -> GenerateConfig:
     # Parallel samples of one prompt are only different if sampling is on.
     from agentloop.model import GenerateConfig
 
-    default = GenerateConfig(temperature=0.8)
+    default = GenerateConfig(temperature=EXPLORE_TEMPERATURE)
     return default.merge(config) if config is not None else default
+
+
+def _explorer(model: ChatModel, config: GenerateConfig | None, temperature: float) -> LLMActor:
+    """The actor on `model` that samples at `temperature`, whatever `config` says."""
+    from agentloop.model import GenerateConfig
+
+    if temperature <= 0:
+        raise ConfigError(f"explore_temperature must be above 0 to sample, got {temperature}")
+    sampling = GenerateConfig(temperature=temperature)
+    return LLMActor(model, config=config.merge(sampling) if config is not None else sampling)
 
 
 def _test_writer(model: ChatModel, task: Task) -> TestWriter | None:
@@ -55,9 +70,13 @@ def _test_writer(model: ChatModel, task: Task) -> TestWriter | None:
     return LLMTestWriter(model)
 
 
-def _reflexion(model: ChatModel, task: Task, c: _Common, **options: Any) -> AnyGraph:
+def _reflexion(
+    model: ChatModel, task: Task, c: _Common, *,
+    explore_temperature: float = EXPLORE_TEMPERATURE, **options: Any,
+) -> AnyGraph:
     return reflexion_graph(
         actor=LLMActor(model, config=c.config),
+        explorer=_explorer(model, c.config, explore_temperature),
         reflector=LLMReflector(model, config=c.config),
         critic=None if task.is_code else LLMCritic(model, config=c.config),
         test_writer=_test_writer(model, task),
@@ -90,9 +109,13 @@ def _best_of_n(model: ChatModel, task: Task, c: _Common, **options: Any) -> AnyG
     )
 
 
-def _lats(model: ChatModel, task: Task, c: _Common, **options: Any) -> AnyGraph:
+def _lats(
+    model: ChatModel, task: Task, c: _Common, *,
+    explore_temperature: float = EXPLORE_TEMPERATURE, **options: Any,
+) -> AnyGraph:
     return lats_graph(
-        actor=LLMActor(model, config=_sampling(c.config)),
+        actor=LLMActor(model, config=c.config),
+        explorer=_explorer(model, c.config, explore_temperature),
         judge=None if task.is_code else LLMJudge(model, config=c.config, memory=c.memory),
         reflector=LLMReflector(model, config=c.config),
         test_writer=_test_writer(model, task),

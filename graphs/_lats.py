@@ -52,6 +52,8 @@ class ExpandJob(BaseModel):
     depth: int
     history: list[Attempt]
     lessons: list[str]
+    sample: int = 0
+    """Which of the expansion's children this is: each is its own sample of the model."""
 
 
 @checkpointed
@@ -72,6 +74,7 @@ class LatsState(GraphState):
 def lats_graph(
     *,
     actor: Actor,
+    explorer: Actor | None = None,
     verifier: VerifierFactory | None = None,
     judge: Judge | None = None,
     reflector: Reflector | None = None,
@@ -97,6 +100,11 @@ def lats_graph(
     (`max_depth`).
 
     Args:
+        actor: proposes the first child of each expansion; every child without an explorer.
+        explorer: proposes the other children, typically the same model sampling at a
+            temperature (each child is its own sample). Splitting the roles keeps the actor's
+            best guess in the tree: a weak model's sampled programs are often worse than its
+            greedy one, and a search that only samples can end below a single greedy call.
         verifier: builds the verifier for a task's tests; the local sandbox when None.
         test_writer: drafts tests for a code task that has none.
         k: children per expansion; they run in parallel up to the run's `max_concurrency`.
@@ -143,16 +151,20 @@ def lats_graph(
             if row.reflection and (row.parent in near or row.id in near)
         ][-max_lessons:]
         depth = len(path) + 1
-        job = ExpandJob(
-            task=state.task, parent=state.selected, depth=depth, history=history, lessons=lessons
-        )
-        return [Send("expand", job) for _ in range(k)]
+        return [
+            Send("expand", ExpandJob(
+                task=state.task, parent=state.selected, depth=depth, history=history,
+                lessons=lessons, sample=i,
+            ))
+            for i in range(k)
+        ]
 
     @node("expand", round_of=lambda job: job.depth)
     async def expand(job: ExpandJob) -> dict[str, Any]:
+        proposer = explorer if explorer is not None and job.sample > 0 else actor
         candidate = await propose(
-            actor, job.task, history=job.history, lessons=job.lessons, round=job.depth,
-            parent=None if job.parent == ROOT else job.parent,
+            proposer, job.task, history=job.history, lessons=job.lessons, round=job.depth,
+            parent=None if job.parent == ROOT else job.parent, sample=job.sample,
         )
         return {"candidates": [candidate]}
 

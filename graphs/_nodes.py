@@ -18,6 +18,7 @@ from agentloop.errors import BudgetExhausted
 from agentloop.graphs._events import GraphEvent, current_node, emit, events_wanted
 from agentloop.graphs._judge_memory import remember_pointwise
 from agentloop.graphs._state import Candidate, ScoreJob, StopReason
+from agentloop.model import sample_index
 from agentloop.roles import (
     Actor,
     Attempt,
@@ -112,9 +113,16 @@ async def propose(
     lessons: Sequence[str] = (),
     round: int = 0,
     parent: str | None = None,
+    sample: int = 0,
 ) -> Candidate:
-    """Ask the actor for a candidate, and announce it."""
-    text = await actor.propose(task, history=history, lessons=lessons)
+    """Ask the actor for a candidate, and announce it.
+
+    `sample` tells parallel branches that ask the same thing apart: the actor's model calls ask
+    for that sample of their request (`agentloop.model.sample_index`), so n branches get n
+    different answers, each reproducible, instead of one answer n times.
+    """
+    with sample_index(sample):
+        text = await actor.propose(task, history=history, lessons=lessons)
     candidate = Candidate(text=text, round=round, parent=parent)
     if (s := current_span()) is not None:
         s.set_attributes({"agentloop.candidate_id": candidate.id, "agentloop.candidate": text})

@@ -58,6 +58,7 @@ def reflexion_graph(
     *,
     actor: Actor,
     reflector: Reflector,
+    explorer: Actor | None = None,
     verifier: VerifierFactory | None = None,
     critic: Critic | None = None,
     test_writer: TestWriter | None = None,
@@ -78,6 +79,10 @@ def reflexion_graph(
     a lesson that the next attempt sees; `memory` keeps the ones worth keeping for later runs.
 
     Args:
+        explorer: proposes the attempt after a round that did not beat the best so far,
+            typically the same model sampling at a temperature. A greedy actor that has read
+            its failure often writes the same program again; a sample breaks the repeat. Without
+            one, `actor` proposes every attempt.
         verifier: builds the verifier for a task's tests; the local sandbox when None.
         max_rounds: attempts at most (stop reason `max_depth`).
         patience: rounds without a better score before stopping (`no_progress`).
@@ -141,13 +146,16 @@ def reflexion_graph(
     @node("act")
     async def act(state: ReflexionState) -> dict[str, Any]:
         last = state.candidates[-1] if state.candidates else None
+        stuck = explorer is not None and state.stale_rounds > 0
         candidate = await propose(
-            actor,
+            explorer if stuck and explorer is not None else actor,
             state.task,
             history=[last.attempt()] if last else [],
             lessons=[*state.recalled, *state.lessons[-max_lessons:]],
             round=state.round + 1,
             parent=last.id if last else None,
+            # Each exploring round is its own sample, even where its prompt repeats an earlier.
+            sample=state.round if stuck else 0,
         )
         return {"candidates": [candidate], "round": state.round + 1}
 

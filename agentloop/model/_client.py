@@ -27,6 +27,7 @@ from agentloop.model._config import GenerateConfig
 from agentloop.model._guard import OFFLINE_PROVIDERS, check_network_allowed
 from agentloop.model._litellm import import_litellm, translate_error
 from agentloop.model._retry import RetryPolicy
+from agentloop.model._sampling import current_sample_index
 from agentloop.model._structured import ask_structured
 from agentloop.tracing import Span, SpanKind, span
 
@@ -48,6 +49,13 @@ def _as_messages(messages: Sequence[Message] | str) -> list[Message]:
     if not messages:
         raise ConfigError("a model call needs at least one message")
     return list(messages)
+
+
+def _seeded_for(cfg: GenerateConfig, sample: int) -> GenerateConfig:
+    """The config that asks for sample `sample` of a seeded request: seed + sample."""
+    if not sample or cfg.seed is None:
+        return cfg
+    return cfg.model_copy(update={"seed": cfg.seed + sample})
 
 
 def _no_running_loop(method: str) -> None:
@@ -285,13 +293,15 @@ class ModelClient:
 
     # -- cache -----------------------------------------------------------------------------
 
-    def _keys(self, messages: list[Message], cfg: GenerateConfig, n: int) -> list[str]:
+    def _keys(
+        self, messages: list[Message], cfg: GenerateConfig, n: int, *, first: int = 0
+    ) -> list[str]:
         params = cfg.request_params()
         return [
             request_key(
                 model=self.model, messages=messages, params=params, sample=i, api_base=self.api_base
             )
-            for i in range(n)
+            for i in range(first, first + n)
         ]
 
     async def _replay(self, keys: list[str]) -> Completion | None:
@@ -318,6 +328,8 @@ class ModelClient:
             raise ConfigError(f"n must be at least 1, got {n}")
         msgs = _as_messages(messages)
         cfg = self.config.merge(config)
+        # Inside `sample_index(j)` this call's samples are j*n .. j*n+n-1 of the request.
+        first = current_sample_index() * n
         if self.budget is not None:
             self.budget.check()
         litellm = import_litellm()  # before the clock starts: the first import takes seconds
@@ -326,7 +338,7 @@ class ModelClient:
             started = time.monotonic()
             keys: list[str] = []
             if self.cache is not None:  # hashing the request costs ~20 us: only for a cache
-                keys = self._keys(msgs, cfg, n)
+                keys = self._keys(msgs, cfg, n, first=first)
                 replayed = await self._replay(keys)
                 if replayed is not None:
                     live.set_attributes(chat_result_attributes(replayed, attempts=0))
@@ -339,7 +351,9 @@ class ModelClient:
             # missing samples, so that `texts` always has n entries.
             while len(texts) < n:
                 want = n - len(texts)
-                request = self._request(msgs, cfg, **({"n": want} if want > 1 else {}))
+                # Sample i of a seeded request uses seed + i, as the local provider does for n.
+                sent = _seeded_for(cfg, first + len(texts))
+                request = self._request(msgs, sent, **({"n": want} if want > 1 else {}))
                 call = functools.partial(litellm.acompletion, **request)
                 response = await self._with_retries(call, cfg.timeout, live)
                 choices = list(response.choices)[:want]
@@ -378,6 +392,7 @@ class ModelClient:
         """
         msgs = _as_messages(messages)
         cfg = self.config.merge(config)
+        first = current_sample_index()
         if self.budget is not None:
             self.budget.check()
         litellm = import_litellm()
@@ -387,14 +402,16 @@ class ModelClient:
             started = time.monotonic()
             keys: list[str] = []
             if self.cache is not None:
-                keys = self._keys(msgs, cfg, 1)
+                keys = self._keys(msgs, cfg, 1, first=first)
                 replayed = await self._replay(keys)
                 if replayed is not None:
                     live.set_attributes(chat_result_attributes(replayed, attempts=0))
                     yield replayed.text
                     return
             check_network_allowed(self.model, self.api_base)
-            request = self._request(msgs, cfg, stream=True, stream_options={"include_usage": True})
+            request = self._request(
+                msgs, _seeded_for(cfg, first), stream=True, stream_options={"include_usage": True}
+            )
 
             async def open_stream() -> Any:
                 return await litellm.acompletion(**request)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import anyio
 import pytest
 
 from agentloop import Budget, BudgetExhausted, Message, system, user
 from agentloop.errors import ConfigError, ModelAuthError, RateLimitedError, UnknownModelError
-from agentloop.model import GenerateConfig, ModelClient, RetryPolicy
+from agentloop.model import GenerateConfig, ModelClient, RetryPolicy, sample_index
 from agentloop.testing import ScriptedModel
 from agentloop.tracing import SpanRecord
 from tests.core.openai_loopback import recording_spans
@@ -231,3 +232,34 @@ async def test_abandoned_stream_is_still_charged(spans: list[SpanRecord]) -> Non
     (chat,) = [s for s in spans if s.kind == "chat"]
     assert chat.attributes["agentloop.stream_abandoned"] is True
     assert chat.status == "ok"
+
+
+async def test_a_sample_index_asks_for_that_sample_of_a_seeded_request() -> None:
+    model = ScriptedModel(fn=lambda messages: "ok")
+    client = ModelClient(model.model, config=GenerateConfig(temperature=0.8, seed=5))
+    await client.complete("x")
+    with sample_index(2):
+        await client.complete("x")
+        await client.complete("x", n=3)  # samples 6, 7, 8 of the request
+    assert [call.params["seed"] for call in model.calls] == [5, 7, 11]
+
+
+async def test_sample_j_of_a_cached_request_replays_as_the_jth_draw(tmp_path: Path) -> None:
+    counter = iter(range(1000))
+    model = ScriptedModel(fn=lambda messages: f"answer {next(counter)}")
+    client = ModelClient(model.model, cache=tmp_path / "c.sqlite")
+    three = await client.complete("ideas", n=3)
+    draws = []
+    for j in range(3):
+        with sample_index(j):
+            draws.append((await client.complete("ideas")).text)
+    assert draws == three.texts  # draw j is sample j: three different answers, all replayed
+    assert model.call_count == 1
+    with sample_index(3):  # a sample never asked for is a miss
+        await client.complete("ideas")
+    assert model.call_count == 2
+
+
+def test_a_negative_sample_index_is_refused() -> None:
+    with pytest.raises(ConfigError, match="sample index"), sample_index(-1):
+        pass

@@ -9,7 +9,7 @@ import anyio
 import pytest
 
 from agentloop.errors import ContextWindowError, ModelFileNotFoundError, UnknownModelError
-from agentloop.model import GenerateConfig, ModelClient, ResponseCache
+from agentloop.model import GenerateConfig, ModelClient, ResponseCache, sample_index
 from agentloop.model._gguf import PACKAGED_MODELS, PackagedModel, list_local_models, resolve_gguf
 
 MODEL = "local/smollm2-135m"
@@ -141,6 +141,13 @@ async def test_n_samples_differ_and_a_seed_replays_them() -> None:
     assert len(set(first.texts)) >= 2
     again = await client.complete("Invent a name for a cat.", config=config, n=3)
     assert again.texts == first.texts
+    # One call per branch, each inside its own sample index, gets the same three samples:
+    # what best-of-N and LATS rely on for parallel children that send the same prompt.
+    draws = []
+    for j in range(3):
+        with sample_index(j):
+            draws.append((await client.complete("Invent a name for a cat.", config=config)).text)
+    assert draws == first.texts
 
 
 @pytest.mark.local_model

@@ -10,7 +10,8 @@ import pytest
 from agentloop import Budget, Message
 from agentloop.graphs import StopReason, best_of_n_graph, record_judge_outcome, run_graph
 from agentloop.memory import InProcessMemoryStore, MemoryEntry
-from agentloop.roles import FunctionVerifier, LLMActor
+from agentloop.model import current_sample_index
+from agentloop.roles import FunctionActor, FunctionVerifier, LLMActor, Task
 from agentloop.tracing import flush_traces, load_trace, trace_store
 
 from .conftest import ADD, HALF, POEM, RIGHT, WRONG, Roles
@@ -171,3 +172,17 @@ async def test_without_a_passing_candidate_the_stop_reason_says_the_samples_ran_
     )
     assert result.stop_reason is StopReason.EXHAUSTED and not result.succeeded
     assert result.best is not None and "*" in result.best.text
+
+
+async def test_each_sample_is_its_own_draw_of_the_model() -> None:
+    # The n samples send one prompt: without distinct draws a seeded sampler (or the cache)
+    # would answer the same candidate n times.
+    def draw_aware(task: Task, history: object, lessons: object) -> str:
+        return f"def add(a, b):\n    return a + b + {current_sample_index()}"
+
+    graph = best_of_n_graph(
+        actor=FunctionActor(draw_aware), verifier=lambda t, s: FunctionVerifier(lambda c: 0.5),
+        n=4,
+    )
+    result = await run_graph(graph, ADD)
+    assert sorted(c.text[-1] for c in result.candidates) == ["0", "1", "2", "3"]

@@ -21,7 +21,8 @@ from agentloop.graphs import (
 )
 from agentloop.graphs._tree import ROOT, backpropagate
 from agentloop.memory import InProcessMemoryStore, MemoryEntry
-from agentloop.roles import FunctionVerifier, LLMActor, LLMJudge
+from agentloop.model import current_sample_index
+from agentloop.roles import FunctionActor, FunctionVerifier, LLMActor, LLMJudge, Task
 
 from .conftest import ADD, HALF, RIGHT, WRONG, Roles
 
@@ -202,3 +203,21 @@ async def test_the_tree_is_written_as_a_png_picture_json_or_dot_by_suffix(
 def test_an_empty_tree_is_a_config_error_not_an_empty_picture(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="nothing to draw"):
         write_tree([], tmp_path / "tree.png")
+
+
+async def test_the_first_child_comes_from_the_actor_and_its_siblings_from_the_explorer() -> None:
+    def proposer(name: str) -> FunctionActor:
+        def propose(task: Task, history: object, lessons: object) -> str:
+            return f"def add(a, b):\n    return a - b  # {name} draw {current_sample_index()}"
+
+        return FunctionActor(propose)
+
+    graph = lats_graph(
+        actor=proposer("actor"), explorer=proposer("explorer"),
+        verifier=lambda t, s: FunctionVerifier(lambda c: 0.0), k=3, max_depth=1,
+        max_iterations=1,
+    )
+    result = await run_graph(graph, ADD)
+    assert sorted(c.text.split("# ")[1] for c in result.candidates) == [
+        "actor draw 0", "explorer draw 1", "explorer draw 2",
+    ]

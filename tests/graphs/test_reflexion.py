@@ -6,9 +6,9 @@ import pytest
 
 from agentloop import Budget
 from agentloop.errors import GraphError
-from agentloop.graphs import StopReason, run_graph
+from agentloop.graphs import StopReason, reflexion_graph, run_graph
 from agentloop.memory import InProcessMemoryStore, lesson
-from agentloop.roles import FunctionVerifier, Task
+from agentloop.roles import FunctionActor, FunctionReflector, FunctionVerifier, Task
 
 from .conftest import ADD, HALF, POEM, RIGHT, WRONG, Roles
 
@@ -283,3 +283,19 @@ async def test_a_code_task_without_tests_runs_drafted_tests_that_survived_screen
     result = await run_graph("reflexion", task, model=roles.client())
     assert result.extra["tests"] == ["assert add(1, 2) == 3", "assert add(5, 5) == 10"]
     assert result.stop_reason is StopReason.SOLVED
+
+
+async def test_after_a_round_without_progress_the_explorer_proposes() -> None:
+    # A greedy actor that rewrites the same 2-of-3 program: the explorer breaks the repeat.
+    half, right = "def add(a, b):\n    return a * b", "def add(a, b):\n    return a + b"
+    graph = reflexion_graph(
+        actor=FunctionActor(lambda task, history, lessons: half),
+        explorer=FunctionActor(lambda task, history, lessons: right),
+        reflector=FunctionReflector(lambda task, candidate, feedback: "Add, do not multiply."),
+        verifier=lambda t, s: FunctionVerifier(lambda code: 1.0 if "a + b" in code else 2 / 3),
+        max_rounds=5, patience=3,
+    )
+    result = await run_graph(graph, ADD)
+    assert result.stop_reason is StopReason.SOLVED
+    # Round 1 sets the best, round 2 repeats it (no progress), round 3 is the explorer's.
+    assert [c.text for c in result.candidates] == [half, half, right]

@@ -12,10 +12,11 @@ import pytest
 from agentloop.errors import ConfigError
 from agentloop.graphs import GraphEvent, StopReason, run_graph
 from agentloop.memory import InProcessMemoryStore
+from agentloop.model import GenerateConfig
 from agentloop.roles import FunctionVerifier
 from agentloop.tracing import SpanKind, flush_traces, load_trace, trace_store
 
-from .conftest import ADD, HALF, RIGHT, WRONG, Roles
+from .conftest import ADD, HALF, RIGHT, WRONG, Roles, role_of
 
 pytestmark = pytest.mark.anyio
 HERE = Path(__file__).parent
@@ -129,3 +130,23 @@ async def test_unknown_graphs_and_options_are_config_errors() -> None:
     with pytest.raises(ConfigError, match="'self_refine' does not use memory; best_of_n, lats"):
         await run_graph("self_refine", ADD, model=roles.client(), memory=memory)
     assert roles.model.call_count == 0
+
+
+async def test_reflexion_by_name_samples_at_the_explore_temperature_after_no_progress() -> None:
+    roles = Roles(actor=[HALF])  # the same 2-of-3 answer, greedy or not
+    half = FunctionVerifier(lambda code: 2 / 3)
+    await run_graph(
+        "reflexion", ADD, model=roles.client(), verifier=lambda t, s: half,
+        config=GenerateConfig(temperature=0.0), max_rounds=3, patience=None,
+        explore_temperature=0.6,
+    )
+    actor_temperatures = [
+        call.params["temperature"] for call in roles.model.calls
+        if role_of(call.messages) == "actor"
+    ]
+    assert actor_temperatures == [0.0, 0.0, 0.6]  # round 2 was stale: round 3 explores
+
+
+async def test_an_explore_temperature_that_cannot_sample_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="explore_temperature"):
+        await run_graph("lats", ADD, model=Roles().client(), explore_temperature=0.0)
