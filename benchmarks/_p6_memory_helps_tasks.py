@@ -123,4 +123,47 @@ CONVENTIONS: list[BenchTask] = [
               "last_name", ["assert last_name('Ada Lovelace ') == 'lovelace'"]),
 ]
 
-TASK_SETS: dict[str, list[BenchTask]] = {"pitfalls": PITFALLS, "conventions": CONVENTIONS}
+
+def _raising(family: str, name: str, signature: str, doc: str, normal: str, bad_call: str
+             ) -> BenchTask:
+    return BenchTask(family, name, _fn(signature, doc), name,
+                     [_check(name, normal), _raises_value_error(bad_call)])
+
+
+# Two conventions that one failed test shows plainly and the 0.5B model can follow once told,
+# with enough siblings that the lessons of a family's first tasks have several tasks to help.
+# As above, the obvious code does not raise ValueError by accident for the bad input.
+RAISES: list[BenchTask] = [
+    _raising("empty_raises", "product", "product(xs)", "Return the product of the numbers in "
+             "the list xs.", "product([2, 3, 4]) == 24", "product([])"),
+    _raising("empty_raises", "last_item", "last_item(xs)", "Return the last item of the list "
+             "xs.", "last_item([1, 2, 3]) == 3", "last_item([])"),
+    _raising("empty_raises", "total", "total(xs)", "Return the sum of the numbers in the list "
+             "xs.", "total([1, 2, 3]) == 6", "total([])"),
+    _raising("empty_raises", "count_vowels", "count_vowels(s)", "Return how many vowels "
+             "(a, e, i, o, u) the string s contains.", "count_vowels('banana') == 3",
+             "count_vowels('')"),
+    _raising("empty_raises", "join_lines", "join_lines(lines)", "Return the strings in the "
+             "list lines joined with newlines.", "join_lines(['a', 'b']) == 'a\\nb'",
+             "join_lines([])"),
+    _raising("empty_raises", "longest_word", "longest_word(words)", "Return the longest "
+             "string in the list words.", "longest_word(['a', 'abc', 'ab']) == 'abc'",
+             "longest_word([])"),
+    _raising("negative_raises", "factorial", "factorial(n)", "Return n factorial.",
+             "factorial(5) == 120", "factorial(-1)"),
+    _raising("negative_raises", "triangle", "triangle(n)", "Return the n-th triangular "
+             "number, 1 + 2 + ... + n.", "triangle(4) == 10", "triangle(-2)"),
+    _raising("negative_raises", "countdown", "countdown(n)", "Return the list n, n-1, ..., 1.",
+             "countdown(3) == [3, 2, 1]", "countdown(-3)"),
+    _raising("negative_raises", "fib", "fib(n)", "Return the n-th Fibonacci number, with "
+             "fib(0) == 0 and fib(1) == 1.", "fib(10) == 55", "fib(-4)"),
+    _raising("negative_raises", "repeat_char", "repeat_char(c, n)", "Return the character c "
+             "repeated n times.", "repeat_char('x', 3) == 'xxx'", "repeat_char('x', -1)"),
+    _raising("negative_raises", "powers_of_two", "powers_of_two(n)", "Return the list of the "
+             "first n powers of two, starting at 1.", "powers_of_two(4) == [1, 2, 4, 8]",
+             "powers_of_two(-2)"),
+]
+
+TASK_SETS: dict[str, list[BenchTask]] = {
+    "pitfalls": PITFALLS, "conventions": CONVENTIONS, "raises": RAISES,
+}

@@ -6,7 +6,7 @@ project convention the visible tests enforce but the prompt does not state: empt
 ValueError, collections come back as a sorted tuple, strings lowercase and stripped). With memory
 on, the lessons reflexion writes on one task are retrieved for the later tasks of its family, so
 those should need fewer attempts. With memory off, every task starts from nothing. Both arms run
-the same tasks in the same order on the same model with greedy decoding; the metric is
+the same tasks in the same order on the same model with greedy, seeded decoding; the metric is
 attempts-to-solve per task (rounds until the visible tests pass; `max_rounds + 1` when never
 solved), whether the first attempt passed, and the total tokens spent.
 
@@ -57,6 +57,7 @@ async def run_arm(
 ) -> list[dict[str, Any]]:
     from agentloop.graphs import StopReason, run_graph
     from agentloop.memory import ChromaMemoryStore, retrieve_for_prompt
+    from agentloop.model import GenerateConfig
     from agentloop.roles import Task
 
     store = ChromaMemoryStore(folder / "memory") if memory_on else None
@@ -75,6 +76,9 @@ async def run_arm(
         result = await run_graph(
             "reflexion", task, model=args.model, memory=store, max_rounds=args.max_rounds,
             patience=args.max_rounds, persist_lessons=args.persist_lessons,
+            # Greedy and seeded (the explorer too): both arms decode alike, so a difference
+            # between them comes from what memory put in the prompt, not from sampling noise.
+            config=GenerateConfig(temperature=0.0, seed=args.seed, max_tokens=512),
         )
         solved = result.stop_reason == StopReason.SOLVED
         first = result.candidates[0] if result.candidates else None
@@ -156,7 +160,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "retrieval": {"recall_k": 3, "min_similarity": 0.1, "filter": "same Task.family",
                       "note": "floor 0.1 when filtered by family (0.25 unfiltered)"},
         "stored_lessons": "validated lesson + the failing test's expected/actual it fixed",
-        "seed": None, "complete": False, "summary": {}, "arms": {},
+        "decoding": {"temperature": 0.0, "max_tokens": 512,
+                     "explore_temperature": "graph default (0.8), after a stale round"},
+        "seed": args.seed, "complete": False, "summary": {}, "arms": {},
     }
     arms: dict[str, list[dict[str, Any]]] = result["arms"]
 
@@ -183,6 +189,7 @@ def main() -> None:
     parser.add_argument("--families", nargs="+", default=None,
                         help="run only these task families (default: all of the set)")
     parser.add_argument("--max-rounds", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--persist-lessons", choices=["validated", "all"], default="validated")
     parser.add_argument("--out", type=Path, default=RESULTS / "p6_memory_helps.json")
     args = parser.parse_args()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, TypeVar
 
 from langgraph.types import Send
 
@@ -270,17 +270,25 @@ def decide_stop(
 
 def route_unless_stopped(
     next_node: str, *, stop_node: str = "finish"
-) -> Callable[[Any], Awaitable[str]]:
+) -> Callable[[StopView], Awaitable[str]]:
     """A router to `next_node`, or to `stop_node` once the state has a stop reason.
 
     Async, like the nodes: LangGraph runs a sync router in a worker thread (a thread hop and two
     event-loop wake-ups per step), an async one inline.
     """
 
-    async def route(state: Any) -> str:
-        return stop_node if state.stop_reason else next_node
+    async def route(state: StopView) -> str:
+        # A channel never written is absent: the state's default, no stop reason.
+        return stop_node if state.get("stop_reason") else next_node
 
     return route
+
+
+class StopView(TypedDict, total=False):
+    """The one field a stop router reads. Annotated with it, a router gets only that channel:
+    LangGraph otherwise rebuilds (and validates) the whole pydantic state for every decision."""
+
+    stop_reason: StopReason | None
 
 
 def fan_out_unscored(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import anyio
 import pytest
 
-from benchmarks._p6_memory_helps_tasks import CONVENTIONS, TASK_SETS, BenchTask
+from benchmarks._p6_memory_helps_tasks import CONVENTIONS, RAISES, TASK_SETS, BenchTask
 from benchmarks.p6_memory_helps import summarize
 
 # What a model writes from the prompt alone, and what the family's convention asks for.
@@ -43,6 +43,35 @@ FOLLOWS = {
     "join_words": "def join_words(words):\n    return ' '.join(words).strip().lower()\n",
     "last_name": "def last_name(full):\n    return full.split()[-1].strip().lower()\n",
 }
+# The "raises" set: obvious code, and the guard each family's convention adds in front of it.
+OBVIOUS_RAISES = {
+    "product": OBVIOUS["product"],
+    "last_item": OBVIOUS["last_item"],
+    "total": "def total(xs):\n    return sum(xs)\n",
+    "count_vowels": "def count_vowels(s):\n    return sum(c in 'aeiou' for c in s)\n",
+    "join_lines": "def join_lines(lines):\n    return '\\n'.join(lines)\n",
+    "longest_word": "def longest_word(words):\n    return max(words, key=len, default='')\n",
+    "factorial": "def factorial(n):\n    r = 1\n    for i in range(2, n + 1):\n"
+    "        r *= i\n    return r\n",
+    "triangle": "def triangle(n):\n    return n * (n + 1) // 2\n",
+    "countdown": "def countdown(n):\n    return list(range(n, 0, -1))\n",
+    "fib": "def fib(n):\n    a, b = 0, 1\n    for _ in range(n):\n        a, b = b, a + b\n"
+    "    return a\n",
+    "repeat_char": "def repeat_char(c, n):\n    return c * n\n",
+    "powers_of_two": "def powers_of_two(n):\n    return [2 ** i for i in range(n)]\n",
+}
+GUARD = {"empty_raises": "if len({arg}) == 0", "negative_raises": "if {arg} < 0"}
+GUARDED_ARG = {"repeat_char": "n", "count_vowels": "s"}
+
+
+def _follows(task: BenchTask) -> str:
+    obvious = OBVIOUS_RAISES[task.name]
+    signature, body = obvious.split("\n", 1)
+    arg = GUARDED_ARG.get(task.name) or signature.split("(")[1].split(")")[0]
+    guard = GUARD[task.family].format(arg=arg)
+    return f"{signature}\n    {guard}:\n        raise ValueError('bad input')\n{body}"
+
+
 HIDDEN = ("valueerror", "raise", "tuple", "sort", "lower", "strip", "empty")
 SHOWS = {"empty_raises": "expected ValueError", "sorted_tuple": "expected (",
          "lower_stripped": "expected '"}
@@ -51,7 +80,7 @@ SHOWS = {"empty_raises": "expected ValueError", "sorted_tuple": "expected (",
 def test_convention_families_have_four_tasks_each() -> None:
     families = [t.family for t in CONVENTIONS]
     assert {f: families.count(f) for f in families} == {f: 4 for f in SHOWS}
-    assert set(TASK_SETS) == {"pitfalls", "conventions"}
+    assert set(TASK_SETS) == {"pitfalls", "conventions", "raises"}
 
 
 @pytest.mark.parametrize("task", CONVENTIONS, ids=lambda t: t.name)
@@ -91,3 +120,22 @@ def test_summary_counts_later_tasks_of_each_family_on_a_partial_run() -> None:
     assert summary["off"]["mean_attempts_after_first_of_family"] == 3.5
     assert summary["on"]["first_attempt_passed_after_first_of_family"] == 3
     assert summary["on"]["solved"] == 5
+
+
+@pytest.mark.parametrize("task", RAISES, ids=lambda t: t.name)
+def test_a_raises_task_fails_obvious_code_and_passes_it_with_the_guard(
+    task: BenchTask, bwrap_available: bool
+) -> None:
+    if not bwrap_available:
+        pytest.skip("bubblewrap is not installed")
+    from agentloop.sandbox import PythonTestVerifier
+
+    source = "\n".join(task.tests)
+    obvious = anyio.run(PythonTestVerifier(source, entry_point=task.entry_point).verify,
+                        OBVIOUS_RAISES[task.name])
+    follows = anyio.run(PythonTestVerifier(source, entry_point=task.entry_point).verify,
+                        _follows(task))
+    assert follows.passed, follows.feedback
+    assert not obvious.passed
+    assert "expected ValueError" in (obvious.feedback or "")
+    assert not any(word in task.prompt.lower() for word in HIDDEN)
