@@ -110,6 +110,12 @@ async def run_arm(
     return rows
 
 
+def in_reversed_family_order(tasks: list[BenchTask]) -> list[BenchTask]:
+    """Each family's tasks in reverse order, the families themselves in their given order."""
+    families = list(dict.fromkeys(t.family for t in tasks))
+    return [t for f in families for t in reversed([u for u in tasks if u.family == f])]
+
+
 def _git_commit() -> str:
     try:
         return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
@@ -144,6 +150,8 @@ def summarize(tasks: list[BenchTask], arms: dict[str, list[dict[str, Any]]]) -> 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     tasks = [t for t in TASK_SETS[args.tasks] if not args.families or t.family in args.families]
+    if args.order == "reversed":
+        tasks = in_reversed_family_order(tasks)
     if not tasks:
         raise SystemExit(f"no task of set {args.tasks!r} is in families {args.families}")
     result: dict[str, Any] = {
@@ -157,6 +165,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "memory_backend": "ChromaMemoryStore (ChromaDB embedded, PersistentClient, "
                           "all-MiniLM-L6-v2), fresh per run",
         "families": args.families,
+        "order": args.order,
         "retrieval": {"recall_k": 3, "min_similarity": 0.1, "filter": "same Task.family",
                       "note": "floor 0.1 when filtered by family (0.25 unfiltered)"},
         "stored_lessons": "validated lesson + the failing test's expected/actual it fixed",
@@ -190,6 +199,9 @@ def main() -> None:
                         help="run only these task families (default: all of the set)")
     parser.add_argument("--max-rounds", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--order", choices=["given", "reversed"], default="given",
+                        help="reversed: each family's tasks in reverse order (another first "
+                             "task teaches the family), families in the given order")
     parser.add_argument("--persist-lessons", choices=["validated", "all"], default="validated")
     parser.add_argument("--out", type=Path, default=RESULTS / "p6_memory_helps.json")
     args = parser.parse_args()

@@ -80,9 +80,12 @@ def reflexion_graph(
 
     Args:
         explorer: proposes the attempt after a round that did not beat the best so far,
-            typically the same model sampling at a temperature. A greedy actor that has read
-            its failure often writes the same program again; a sample breaks the repeat. Without
-            one, `actor` proposes every attempt.
+            typically the same model sampling at a temperature. It starts over from the task
+            and the run's lessons, without the failed attempt in view: a greedy actor that has
+            read its failure often writes the same program again, and for weak models a fresh
+            sample beats repairing one's own program at equal cost (Olausson et al., 2023,
+            "Is Self-Repair a Silver Bullet for Code Generation?"). Without an explorer,
+            `actor` proposes every attempt.
         verifier: builds the verifier for a task's tests; the local sandbox when None.
         max_rounds: attempts at most (stop reason `max_depth`).
         patience: rounds without a better score before stopping (`no_progress`).
@@ -150,8 +153,11 @@ def reflexion_graph(
         candidate = await propose(
             explorer if stuck and explorer is not None else actor,
             state.task,
-            history=[last.attempt()] if last else [],
-            lessons=[*state.recalled, *state.lessons[-max_lessons:]],
+            # The explorer starts over from the task and the lessons: shown its own failed
+            # program, a weak model tends to write it again.
+            history=[last.attempt()] if last and not stuck else [],
+            # A reflector that repeats itself would show the actor one lesson several times.
+            lessons=list(dict.fromkeys([*state.recalled, *state.lessons[-max_lessons:]])),
             round=state.round + 1,
             parent=last.id if last else None,
             # Each exploring round is its own sample, even where its prompt repeats an earlier.

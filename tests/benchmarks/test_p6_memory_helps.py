@@ -139,3 +139,12 @@ def test_a_raises_task_fails_obvious_code_and_passes_it_with_the_guard(
     assert not obvious.passed
     assert "expected ValueError" in (obvious.feedback or "")
     assert not any(word in task.prompt.lower() for word in HIDDEN)
+
+
+def test_reversed_order_reverses_each_family_and_keeps_the_family_order() -> None:
+    from benchmarks.p6_memory_helps import in_reversed_family_order
+
+    reordered = in_reversed_family_order(RAISES)
+    assert [t.family for t in reordered] == [t.family for t in RAISES]
+    assert reordered[0].name == "longest_word" and reordered[6].name == "powers_of_two"
+    assert sorted(t.name for t in reordered) == sorted(t.name for t in RAISES)

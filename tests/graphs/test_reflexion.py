@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from agentloop import Budget
 from agentloop.errors import GraphError
 from agentloop.graphs import StopReason, reflexion_graph, run_graph
 from agentloop.memory import InProcessMemoryStore, lesson
-from agentloop.roles import FunctionActor, FunctionReflector, FunctionVerifier, Task
+from agentloop.roles import Attempt, FunctionActor, FunctionReflector, FunctionVerifier, Task
 
 from .conftest import ADD, HALF, POEM, RIGHT, WRONG, Roles
 
@@ -288,14 +290,22 @@ async def test_a_code_task_without_tests_runs_drafted_tests_that_survived_screen
 async def test_after_a_round_without_progress_the_explorer_proposes() -> None:
     # A greedy actor that rewrites the same 2-of-3 program: the explorer breaks the repeat.
     half, right = "def add(a, b):\n    return a * b", "def add(a, b):\n    return a + b"
+    seen: list[tuple[int, list[str]]] = []
+
+    def explore(task: Task, history: Sequence[Attempt], lessons: Sequence[str]) -> str:
+        seen.append((len(history), list(lessons)))
+        return right
+
     graph = reflexion_graph(
         actor=FunctionActor(lambda task, history, lessons: half),
-        explorer=FunctionActor(lambda task, history, lessons: right),
+        explorer=FunctionActor(explore),
         reflector=FunctionReflector(lambda task, candidate, feedback: "Add, do not multiply."),
         verifier=lambda t, s: FunctionVerifier(lambda code: 1.0 if "a + b" in code else 2 / 3),
         max_rounds=5, patience=3,
     )
     result = await run_graph(graph, ADD)
     assert result.stop_reason is StopReason.SOLVED
-    # Round 1 sets the best, round 2 repeats it (no progress), round 3 is the explorer's.
+    # Round 1 sets the best, round 2 repeats it (no progress), round 3 is the explorer's:
+    # a fresh start from the task, with the run's lessons but not the failed program.
     assert [c.text for c in result.candidates] == [half, half, right]
+    assert seen == [(0, ["Add, do not multiply."])]  # said twice, shown once
