@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable
 
 import pytest
@@ -87,6 +88,10 @@ async def test_asking_in_both_orders_cancels_a_judge_that_always_picks_the_first
     assert {o.index("short") < o.index("much better") for o in orders} == {True, False}
 
 
+def _alpha_first(request: str) -> bool:
+    return request.index("alpha") < request.index("omega")
+
+
 async def test_malformed_judge_output_falls_back_to_scores_and_is_traced() -> None:
     roles = Roles(
         actor=["alpha", "omega"],
@@ -95,8 +100,14 @@ async def test_malformed_judge_output_falls_back_to_scores_and_is_traced() -> No
     )
     result = await run_graph("best_of_n", POEM, model=roles.client(), n=2)
     assert result.answer == "omega"
-    # Each order: the first ask and 2 re-asks.
-    assert len(roles.calls("pairwise")) == 6
+    # The order that fails first asks once and re-asks twice; the comparison has then failed,
+    # so the other order, asked at the same time, is cancelled wherever it got to.
+    asks = Counter(
+        _alpha_first(next(m.content for m in messages if "Answer A:" in m.content))
+        for messages in roles.calls("pairwise")
+    )
+    assert max(asks.values()) == 3
+    assert sum(asks.values()) <= 6
     store = trace_store()
     assert store is not None and flush_traces()
     tree = load_trace(store, result.trace_id or "")
