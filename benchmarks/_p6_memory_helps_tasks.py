@@ -79,24 +79,24 @@ def _check(name: str, expression: str) -> str:
     return f"def test_{name}():\n    assert {expression}\n"
 
 
+def _raising(family: str, name: str, signature: str, doc: str, normal: str, bad_call: str
+             ) -> BenchTask:
+    return BenchTask(family, name, _fn(signature, doc), name,
+                     [_check(name, normal), _raises_value_error(bad_call)])
+
+
 # Prompts say what the function computes and nothing about the convention. The empty-input
 # functions are chosen so that the obvious code does NOT raise ValueError by accident
 # (`max([])` would, so `largest` is not among them).
 CONVENTIONS: list[BenchTask] = [
-    BenchTask("empty_raises", "mean", _fn("mean(xs)", "Return the mean of the numbers in the "
-              "list xs."), "mean",
-              [_check("mean", "mean([1, 2, 3]) == 2"), _raises_value_error("mean([])")]),
-    BenchTask("empty_raises", "first_word", _fn("first_word(s)", "Return the first word of the "
-              "string s."), "first_word",
-              [_check("first_word", "first_word('hello big world') == 'hello'"),
-               _raises_value_error("first_word('')")]),
-    BenchTask("empty_raises", "product", _fn("product(xs)", "Return the product of the numbers "
-              "in the list xs."), "product",
-              [_check("product", "product([2, 3, 4]) == 24"), _raises_value_error("product([])")]),
-    BenchTask("empty_raises", "last_item", _fn("last_item(xs)", "Return the last item of the "
-              "list xs."), "last_item",
-              [_check("last_item", "last_item([1, 2, 3]) == 3"),
-               _raises_value_error("last_item([])")]),
+    _raising("empty_raises", "mean", "mean(xs)", "Return the mean of the numbers in the list "
+             "xs.", "mean([1, 2, 3]) == 2", "mean([])"),
+    _raising("empty_raises", "first_word", "first_word(s)", "Return the first word of the "
+             "string s.", "first_word('hello big world') == 'hello'", "first_word('')"),
+    _raising("empty_raises", "product", "product(xs)", "Return the product of the numbers in "
+             "the list xs.", "product([2, 3, 4]) == 24", "product([])"),
+    _raising("empty_raises", "last_item", "last_item(xs)", "Return the last item of the list "
+             "xs.", "last_item([1, 2, 3]) == 3", "last_item([])"),
     BenchTask("sorted_tuple", "evens", _fn("evens(xs)", "Return the even numbers in the list "
               "xs."), "evens",
               ["assert evens([4, 1, 2]) == (2, 4)", "assert evens([1, 3]) == ()"]),
@@ -123,11 +123,6 @@ CONVENTIONS: list[BenchTask] = [
               "last_name", ["assert last_name('Ada Lovelace ') == 'lovelace'"]),
 ]
 
-
-def _raising(family: str, name: str, signature: str, doc: str, normal: str, bad_call: str
-             ) -> BenchTask:
-    return BenchTask(family, name, _fn(signature, doc), name,
-                     [_check(name, normal), _raises_value_error(bad_call)])
 
 
 # Two conventions that one failed test shows plainly and the 0.5B model can follow once told,

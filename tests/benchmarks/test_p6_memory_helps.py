@@ -6,6 +6,7 @@ from __future__ import annotations
 import anyio
 import pytest
 
+from agentloop import Verdict
 from benchmarks._p6_memory_helps_tasks import CONVENTIONS, RAISES, TASK_SETS, BenchTask
 from benchmarks.p6_memory_helps import summarize
 
@@ -77,6 +78,19 @@ SHOWS = {"empty_raises": "expected ValueError", "sorted_tuple": "expected (",
          "lower_stripped": "expected '"}
 
 
+def _verify_both(
+    task: BenchTask, obvious: str, follows: str, *, bwrap_available: bool
+) -> tuple[Verdict, Verdict]:
+    """The task's visible tests run in the real sandbox on the obvious code, then on the code
+    that follows the family's convention."""
+    if not bwrap_available:
+        pytest.skip("bubblewrap is not installed")
+    from agentloop.sandbox import PythonTestVerifier
+
+    verifier = PythonTestVerifier("\n".join(task.tests), entry_point=task.entry_point)
+    return anyio.run(verifier.verify, obvious), anyio.run(verifier.verify, follows)
+
+
 def test_convention_families_have_four_tasks_each() -> None:
     families = [t.family for t in CONVENTIONS]
     assert {f: families.count(f) for f in families} == {f: 4 for f in SHOWS}
@@ -87,15 +101,8 @@ def test_convention_families_have_four_tasks_each() -> None:
 def test_only_the_convention_separates_obvious_from_passing_code(
     task: BenchTask, bwrap_available: bool
 ) -> None:
-    if not bwrap_available:
-        pytest.skip("bubblewrap is not installed")
-    from agentloop.sandbox import PythonTestVerifier
-
-    source = "\n".join(task.tests)
-    obvious = anyio.run(PythonTestVerifier(source, entry_point=task.entry_point).verify,
-                        OBVIOUS[task.name])
-    follows = anyio.run(PythonTestVerifier(source, entry_point=task.entry_point).verify,
-                        FOLLOWS[task.name])
+    obvious, follows = _verify_both(task, OBVIOUS[task.name], FOLLOWS[task.name],
+                                    bwrap_available=bwrap_available)
     assert follows.passed, follows.feedback
     assert not obvious.passed
     # The failure names what the convention expects, so one retry can learn it.
@@ -126,15 +133,8 @@ def test_summary_counts_later_tasks_of_each_family_on_a_partial_run() -> None:
 def test_a_raises_task_fails_obvious_code_and_passes_it_with_the_guard(
     task: BenchTask, bwrap_available: bool
 ) -> None:
-    if not bwrap_available:
-        pytest.skip("bubblewrap is not installed")
-    from agentloop.sandbox import PythonTestVerifier
-
-    source = "\n".join(task.tests)
-    obvious = anyio.run(PythonTestVerifier(source, entry_point=task.entry_point).verify,
-                        OBVIOUS_RAISES[task.name])
-    follows = anyio.run(PythonTestVerifier(source, entry_point=task.entry_point).verify,
-                        _follows(task))
+    obvious, follows = _verify_both(task, OBVIOUS_RAISES[task.name], _follows(task),
+                                    bwrap_available=bwrap_available)
     assert follows.passed, follows.feedback
     assert not obvious.passed
     assert "expected ValueError" in (obvious.feedback or "")
