@@ -19,7 +19,6 @@ import os
 import platform
 import re
 import statistics
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -48,6 +47,7 @@ from benchmarks._humaneval_tasks import (
     load_humaneval,
     select_subset,
 )
+from benchmarks._provenance import git_commit
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS_DIR = REPO / "benchmarks" / "results"
@@ -63,23 +63,6 @@ def model_short(model: str) -> str:
 
 def result_path(strategy: str, model: str, limit: int, seed: int, out_dir: Path) -> Path:
     return out_dir / f"q1_{strategy}_{model_short(model)}_{limit}_{seed}.json"
-
-
-def git_commit() -> str:
-    try:
-        sha = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "agentloop", "graphs", "sandbox", "benchmarks"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return f"{sha}-dirty" if dirty else sha
 
 
 def make_client(model: str, *, threads: int) -> Any:
@@ -189,7 +172,7 @@ async def run(args: argparse.Namespace) -> Path:
         "threads": args.threads,
         "scorer": scorer.name,
         "extractor": EXTRACTOR,
-        "git_commit": git_commit(),
+        "git_commit": git_commit("agentloop", "graphs", "sandbox", "benchmarks"),
         "cores": os.cpu_count(),
         "machine": platform.machine(),
         "python": platform.python_version(),

@@ -33,7 +33,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -66,6 +65,7 @@ from _loopback_openai import (  # noqa: E402
     LoopbackServer,
     loopback_server,
 )
+from _provenance import git_commit  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
 _OURS = [f"benchmarks/{f}" for f in ("p1_overhead.py", "p2_concurrency.py", "_loopback_openai.py")]
@@ -177,19 +177,8 @@ def transport(kind: str) -> Iterator[tuple[Call, ClientFactory, LoopbackServer |
 
 
 def _git_commit() -> str:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,
-            cwd=Path(__file__).parent,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "agentloop", "graphs", *_OURS],
-            capture_output=True, text=True, check=True, cwd=Path(__file__).parent,
-        ).stdout.strip()
-        return out + ("-dirty" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
+    """This commit; "-dirty" when the library or the P1/P2 scripts have uncommitted changes."""
+    return git_commit("agentloop", "graphs", *_OURS)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])

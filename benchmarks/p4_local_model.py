@@ -21,11 +21,15 @@ import json
 import os
 import platform
 import statistics
-import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+if __package__ in (None, ""):
+    # Run as a script: make `benchmarks` and `agentloop` importable from the repository root.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import anyio
 
@@ -33,6 +37,7 @@ from agentloop import Budget
 from agentloop.model import GenerateConfig, ModelClient
 from agentloop.model._gguf import resolve_gguf
 from agentloop.model._local import DEFAULT_CONTEXT
+from benchmarks._provenance import git_commit
 
 RESULTS = Path(__file__).parent / "results"
 PROMPTS = [
@@ -40,15 +45,6 @@ PROMPTS = [
     "Explain how a hash table works, step by step.",
     "List ten ideas for a weekend project with a Raspberry Pi, one line each.",
 ]
-
-
-def git_commit() -> str:
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 class Raw:

@@ -16,13 +16,16 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+if __package__ in (None, ""):
+    # Run as a script: make `benchmarks` and `agentloop` importable from the repository root.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import anyio
 
@@ -36,6 +39,7 @@ from agentloop.tracing import (
     flush_traces,
     span,
 )
+from benchmarks._provenance import git_commit
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -76,19 +80,6 @@ def spans_only(n: int) -> None:
                         "agentloop.latency_s": 0.0,
                     }
                 )
-
-
-def _git_commit() -> str:
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=Path(__file__).parent,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def main() -> None:
@@ -166,7 +157,7 @@ def main() -> None:
     n_spans = 1 + 2 * args.span_pairs
     result: dict[str, Any] = {
         "benchmark": "P5 tracing overhead",
-        "git_commit": _git_commit(),
+        "git_commit": git_commit(),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {
             "cores": os.cpu_count(),

@@ -18,7 +18,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,9 +26,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+if __package__ in (None, ""):
+    # Run as a script: make `benchmarks` and `agentloop` importable from the repository root.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import anyio
 
 from agentloop.memory import ChromaMemoryStore, InProcessMemoryStore, MemoryEntry, MiniLMEmbedder
+from benchmarks._provenance import git_commit
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -140,16 +144,6 @@ async def bench_size(
     return result
 
 
-def _git_commit() -> str:
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,
-            cwd=Path(__file__).parent,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     rng = random.Random(args.seed)
     largest = max(args.sizes)
@@ -176,7 +170,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
     return {
         "benchmark": "P6 memory retrieval",
-        "git_commit": _git_commit(),
+        "git_commit": git_commit(),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cores": os.cpu_count(), "python": sys.version.split()[0],
                     "torch_threads": torch.get_num_threads()},

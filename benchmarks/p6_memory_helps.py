@@ -31,7 +31,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,6 +46,7 @@ if __package__ in (None, ""):
 import anyio
 
 from benchmarks._p6_memory_helps_tasks import TASK_SETS, BenchTask
+from benchmarks._provenance import git_commit
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -116,14 +116,6 @@ def in_reversed_family_order(tasks: list[BenchTask]) -> list[BenchTask]:
     return [t for f in families for t in reversed([u for u in tasks if u.family == f])]
 
 
-def _git_commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                              check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def summarize(tasks: list[BenchTask], arms: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """Per arm: solved, mean attempts, and the same over the tasks after each family's first
     (the ones memory can help), over the tasks that arm has finished so far."""
@@ -156,7 +148,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         raise SystemExit(f"no task of set {args.tasks!r} is in families {args.families}")
     result: dict[str, Any] = {
         "benchmark": "P6b memory helps: reflexion over related tasks, memory on vs off",
-        "git_commit": _git_commit(),
+        "git_commit": git_commit(),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cores": os.cpu_count()},
         "model": args.model, "strategy": "reflexion", "budget": {"max_rounds": args.max_rounds},
