@@ -118,8 +118,9 @@ async def self_refine(problem: VisibleProblem, ctx: StrategyContext) -> Strategy
 
 async def reflexion(problem: VisibleProblem, ctx: StrategyContext) -> StrategyResult:
     """Actor -> visible (or self-written) tests -> reflector lesson -> actor; after a round
-    that did not improve, the next attempt is sampled (the graph's explorer)."""
-    return await _run_graph("reflexion", problem, ctx, max_rounds=ctx.rounds)
+    that did not improve, the next attempt is a fresh sample from the task (the graph's
+    explorer). No `patience` stop: like LATS, it spends the problem's budget until solved."""
+    return await _run_graph("reflexion", problem, ctx, max_rounds=ctx.rounds, patience=None)
 
 
 async def best_of_n(problem: VisibleProblem, ctx: StrategyContext) -> StrategyResult:

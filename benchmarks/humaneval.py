@@ -135,7 +135,7 @@ def summarize(records: list[dict[str, Any]], meta: dict[str, Any]) -> dict[str, 
     calls = sum(r["calls"] for r in records)
     return {
         **meta,
-        "complete": n == meta["problems"],
+        "complete": n == meta["problems"] and not meta.get("only"),
         "scored": n,
         "passed": passed,
         "pass_at_1": round(passed / n, 4) if n else 0.0,
@@ -153,6 +153,13 @@ def summarize(records: list[dict[str, Any]], meta: dict[str, Any]) -> dict[str, 
 async def run(args: argparse.Namespace) -> Path:
     pairs = {v.task_id: (v, h) for v, h in load_humaneval(args.dataset)}
     chosen = select_subset(list(pairs), limit=args.limit, seed=args.seed)
+    if args.only:
+        # A rerun of some of the subset's problems, e.g. to look at the failures of a variant;
+        # its file says so ("only") and is never a complete result.
+        missing = sorted(set(args.only) - set(chosen))
+        if missing:
+            raise SystemExit(f"--only names problems outside the subset: {', '.join(missing)}")
+        chosen = [task_id for task_id in chosen if task_id in args.only]
     out = result_path(args.strategy, args.model, len(chosen), args.seed, args.out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     scorer = make_scorer(args.scorer)
@@ -178,6 +185,7 @@ async def run(args: argparse.Namespace) -> Path:
         "python": platform.python_version(),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "task_ids": chosen,
+        **({"only": True} if args.only else {}),
     }
     records: list[dict[str, Any]] = []
     for i, task_id in enumerate(chosen, 1):
@@ -203,6 +211,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--model", required=True, help="a model string, e.g. local/<path>.gguf")
     parser.add_argument("--limit", type=int, default=None, help="seeded random subset size")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--only",
+        type=lambda text: [f"HumanEval/{t.strip()}" if t.strip().isdigit() else t.strip()
+                           for t in text.split(",") if t.strip()],
+        default=None,
+        metavar="IDS",
+        help="run only these problems of the subset (e.g. 10,102 or HumanEval/10); "
+        "the result is not a complete run",
+    )
     parser.add_argument("--budget-tokens", type=int, default=None, help="per problem")
     parser.add_argument("--max-tokens", type=int, default=512, help="per model call")
     parser.add_argument("--n", type=int, default=4, help="candidates (best_of_n)")

@@ -69,6 +69,7 @@ def reflexion_graph(
     recall_k: int = 3,
     recall_tokens: int = 300,
     persist_lessons: LessonPolicy = "validated",
+    explorer_lessons: bool = False,
     budget: Budget | None = None,
     checkpointer: Checkpointer = None,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
@@ -86,6 +87,12 @@ def reflexion_graph(
             sample beats repairing one's own program at equal cost (Olausson et al., 2023,
             "Is Self-Repair a Silver Bullet for Code Generation?"). Without an explorer,
             `actor` proposes every attempt.
+        explorer_lessons: whether the explorer also sees this run's own lessons. Off by
+            default: a stale round is evidence that those lessons did not help, and a weak
+            reflector's wrong diagnosis steers every later sample the same wrong way (on Q1 with
+            a 0.5B model, fresh samples with the lessons solved none of 7 stuck problems, without
+            them 3; BENCHMARKS.md). Lessons recalled from `memory` were validated by a pass and
+            are always shown.
         verifier: builds the verifier for a task's tests; the local sandbox when None.
         max_rounds: attempts at most (stop reason `max_depth`).
         patience: rounds without a better score before stopping (`no_progress`).
@@ -150,20 +157,25 @@ def reflexion_graph(
     async def act(state: ReflexionState) -> dict[str, Any]:
         last = state.candidates[-1] if state.candidates else None
         stuck = explorer is not None and state.stale_rounds > 0
+        own_lessons = state.lessons[-max_lessons:] if explorer_lessons or not stuck else []
         candidate = await propose(
             explorer if stuck and explorer is not None else actor,
             state.task,
-            # The explorer starts over from the task and the lessons: shown its own failed
-            # program, a weak model tends to write it again.
+            # The explorer starts over from the task: shown its own failed program, a weak
+            # model tends to write it again.
             history=[last.attempt()] if last and not stuck else [],
             # A reflector that repeats itself would show the actor one lesson several times.
-            lessons=list(dict.fromkeys([*state.recalled, *state.lessons[-max_lessons:]])),
+            lessons=list(dict.fromkeys([*state.recalled, *own_lessons])),
             round=state.round + 1,
             parent=last.id if last else None,
             # Each exploring round is its own sample, even where its prompt repeats an earlier.
             sample=state.round if stuck else 0,
         )
-        return {"candidates": [candidate], "round": state.round + 1}
+        update: dict[str, Any] = {"candidates": [candidate], "round": state.round + 1}
+        if state.pending_lesson is not None and state.pending_lesson not in own_lessons:
+            # An attempt that never saw the latest lesson cannot vouch for it in memory.
+            update |= {"pending_lesson": None, "pending_span": None, "pending_evidence": None}
+        return update
 
     @node("evaluate")
     async def evaluate(state: ReflexionState) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
@@ -83,17 +84,18 @@ async def test_a_lesson_followed_by_a_failure_stays_in_the_run_but_not_in_memory
 
 async def test_only_the_lesson_right_before_the_passing_attempt_is_stored() -> None:
     memory = InProcessMemoryStore(embedder="hashing")
-    verifier = FunctionVerifier(lambda code: "a + b" in code)
     lessons = iter(["Multiply the inputs.", "Use the plus sign, not minus."])
     roles = Roles(actor=[WRONG, HALF, RIGHT], reflector=lambda m: next(lessons))
+    # The ADD task's own tests: WRONG passes 1 of 3, HALF 2, RIGHT all, so every round improves
+    # and the actor (which sees the lessons) makes every attempt.
     result = await run_graph(
-        "reflexion", ADD, model=roles.client(), memory=memory,
-        verifier=lambda task, tests: verifier, max_rounds=3, patience=None,
+        "reflexion", ADD, model=roles.client(), memory=memory, max_rounds=3, patience=None,
     )
     assert result.stop_reason is StopReason.SOLVED and result.rounds == 3
     assert result.extra["lessons"] == ["Multiply the inputs.", "Use the plus sign, not minus."]
     assert [e.text for e in await memory.list(kind="lesson")] == [
-        "Use the plus sign, not minus."
+        "Use the plus sign, not minus.\n"
+        "The failing test it fixed: assert add(1, 2) == 3: got 2, expected 3"
     ]
 
 
@@ -287,25 +289,52 @@ async def test_a_code_task_without_tests_runs_drafted_tests_that_survived_screen
     assert result.stop_reason is StopReason.SOLVED
 
 
-async def test_after_a_round_without_progress_the_explorer_proposes() -> None:
-    # A greedy actor that rewrites the same 2-of-3 program: the explorer breaks the repeat.
-    half, right = "def add(a, b):\n    return a * b", "def add(a, b):\n    return a + b"
+def _stuck_then_explored(
+    memory: InProcessMemoryStore | None = None, **options: Any
+) -> tuple[Any, list[tuple[int, list[str]]]]:
+    """A greedy actor that rewrites the same 2-of-3 program, and an explorer that gets it right;
+    returns the graph and what the explorer was shown (history length, lessons)."""
     seen: list[tuple[int, list[str]]] = []
 
     def explore(task: Task, history: Sequence[Attempt], lessons: Sequence[str]) -> str:
         seen.append((len(history), list(lessons)))
-        return right
+        return RIGHT_ADD
 
     graph = reflexion_graph(
-        actor=FunctionActor(lambda task, history, lessons: half),
+        actor=FunctionActor(lambda task, history, lessons: HALF_ADD),
         explorer=FunctionActor(explore),
         reflector=FunctionReflector(lambda task, candidate, feedback: "Add, do not multiply."),
         verifier=lambda t, s: FunctionVerifier(lambda code: 1.0 if "a + b" in code else 2 / 3),
-        max_rounds=5, patience=3,
+        memory=memory, max_rounds=5, patience=3, **options,
     )
+    return graph, seen
+
+
+HALF_ADD, RIGHT_ADD = "def add(a, b):\n    return a * b", "def add(a, b):\n    return a + b"
+
+
+async def test_after_a_round_without_progress_the_explorer_starts_over_from_the_task() -> None:
+    graph, seen = _stuck_then_explored()
     result = await run_graph(graph, ADD)
     assert result.stop_reason is StopReason.SOLVED
-    # Round 1 sets the best, round 2 repeats it (no progress), round 3 is the explorer's:
-    # a fresh start from the task, with the run's lessons but not the failed program.
-    assert [c.text for c in result.candidates] == [half, half, right]
+    # Round 1 sets the best, round 2 repeats it (no progress), round 3 is the explorer's: a
+    # fresh start from the task alone, neither the failed program nor the lessons that did not
+    # help it.
+    assert [c.text for c in result.candidates] == [HALF_ADD, HALF_ADD, RIGHT_ADD]
+    assert seen == [(0, [])]
+
+
+async def test_the_explorer_can_be_shown_the_runs_lessons() -> None:
+    graph, seen = _stuck_then_explored(explorer_lessons=True)
+    await run_graph(graph, ADD)
     assert seen == [(0, ["Add, do not multiply."])]  # said twice, shown once
+
+
+@pytest.mark.parametrize("explorer_lessons", [False, True])
+async def test_only_a_lesson_the_passing_attempt_saw_is_validated(explorer_lessons: bool) -> None:
+    memory = InProcessMemoryStore(embedder="hashing")
+    graph, _ = _stuck_then_explored(memory, explorer_lessons=explorer_lessons)
+    await run_graph(graph, ADD)
+    stored = [entry.text for entry in await memory.list(kind="lesson")]
+    # The explorer's pass vouches for the lesson only if the explorer was shown it.
+    assert stored == (["Add, do not multiply."] if explorer_lessons else [])
