@@ -88,35 +88,46 @@ class Budget:
     def exceeded(self) -> str | None:
         """The name of the first limit reached, or None while there is budget left."""
         with self._lock:
-            return self._first_exceeded(self._snapshot())
+            return self._first_exceeded()
 
-    def _first_exceeded(self, s: BudgetUsage) -> str | None:
-        checks: list[tuple[str, float | None, float]] = [
-            ("input_tokens", self.max_input_tokens, s.input_tokens),
-            ("output_tokens", self.max_output_tokens, s.output_tokens),
-            ("tokens", self.max_tokens, s.total_tokens),
-            ("usd", self.max_usd, s.cost_usd),
-            ("calls", self.max_calls, s.calls),
-            ("seconds", self.max_seconds, s.wall_seconds),
-        ]
-        for name, limit, used in checks:
-            if limit is not None and used >= limit:
-                return name
+    def _first_exceeded(self) -> str | None:
+        # Read from the counters, not from a `BudgetUsage`: this runs before every model call
+        # and in every stop router, and a snapshot costs a pydantic validation (benchmark P1).
+        # Called with the lock held.
+        if self.max_input_tokens is not None and self._input_tokens >= self.max_input_tokens:
+            return "input_tokens"
+        if self.max_output_tokens is not None and self._output_tokens >= self.max_output_tokens:
+            return "output_tokens"
+        if (
+            self.max_tokens is not None
+            and self._input_tokens + self._output_tokens >= self.max_tokens
+        ):
+            return "tokens"
+        if self.max_usd is not None and self._cost_usd >= self.max_usd:
+            return "usd"
+        if self.max_calls is not None and self._calls >= self.max_calls:
+            return "calls"
+        if (
+            self.max_seconds is not None
+            and time.monotonic() - self._started >= self.max_seconds
+        ):
+            return "seconds"
         return None
 
     def check(self) -> None:
         """Raise `BudgetExhausted` if any limit has been reached."""
         with self._lock:
+            limit = self._first_exceeded()
+            if limit is None:
+                return
             snapshot = self._snapshot()
-            limit = self._first_exceeded(snapshot)
-        if limit is not None:
-            raise BudgetExhausted(
-                f"budget exhausted: {limit} limit reached "
-                f"({snapshot.total_tokens} tokens, {snapshot.calls} calls, "
-                f"${snapshot.cost_usd:.4f}, {snapshot.wall_seconds:.1f}s spent)",
-                limit=limit,
-                spent=snapshot,
-            )
+        raise BudgetExhausted(
+            f"budget exhausted: {limit} limit reached "
+            f"({snapshot.total_tokens} tokens, {snapshot.calls} calls, "
+            f"${snapshot.cost_usd:.4f}, {snapshot.wall_seconds:.1f}s spent)",
+            limit=limit,
+            spent=snapshot,
+        )
 
     def charge(self, usage: Usage, *, calls: int = 1) -> None:
         """Account one finished call's usage."""

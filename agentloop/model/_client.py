@@ -6,6 +6,7 @@ import asyncio
 import copy
 import functools
 import time
+import weakref
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -14,7 +15,7 @@ import anyio
 from anyio.lowlevel import RunVar
 
 from agentloop._budget import Budget
-from agentloop._messages import Completion, Message, Usage, user
+from agentloop._messages import Completion, Message, Usage, message_dict, user
 from agentloop.errors import (
     ConfigError,
     ModelServerError,
@@ -56,6 +57,17 @@ def _seeded_for(cfg: GenerateConfig, sample: int) -> GenerateConfig:
     if not sample or cfg.seed is None:
         return cfg
     return cfg.model_copy(update={"seed": cfg.seed + sample})
+
+
+class _LastLimiter:
+    """A one-entry cache in front of the per-loop `RunVar` of limiters."""
+
+    __slots__ = ("entry",)
+
+    def __init__(self) -> None:
+        # The loop is held weakly: a finished `complete_sync` loop must not be kept alive.
+        self.entry: tuple[weakref.ref[asyncio.AbstractEventLoop], anyio.CapacityLimiter] | None
+        self.entry = None
 
 
 def _no_running_loop(method: str) -> None:
@@ -109,6 +121,8 @@ class ModelClient:
         # One limiter per event loop: the sync wrappers run each call in a fresh loop, and an
         # anyio limiter belongs to the loop it was first used in.
         self._limiter_var: RunVar[anyio.CapacityLimiter] = RunVar(f"agentloop-limiter-{id(self)}")
+        # The last (asyncio loop, its limiter) looked up; shared with `with_budget` copies.
+        self._last_limiter = _LastLimiter()
 
     @property
     def provider(self) -> str:
@@ -121,19 +135,30 @@ class ModelClient:
         return clone
 
     def _limiter(self) -> anyio.CapacityLimiter:
+        # `RunVar.get` asks sniffio which library runs the loop, on every call (benchmark P1);
+        # under asyncio the running loop itself says whether the last limiter is this loop's.
         try:
-            return self._limiter_var.get()
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:  # not asyncio (trio): the RunVar alone
+            loop = None
+        last = self._last_limiter.entry  # one read: other threads may replace it meanwhile
+        if loop is not None and last is not None and last[0]() is loop:
+            return last[1]
+        try:
+            limiter = self._limiter_var.get()
         except LookupError:
             limiter = anyio.CapacityLimiter(self.max_concurrency)
             self._limiter_var.set(limiter)
-            return limiter
+        if loop is not None:
+            self._last_limiter.entry = (weakref.ref(loop), limiter)
+        return limiter
 
     # -- the call itself -------------------------------------------------------------------
 
     def _request(self, messages: list[Message], cfg: GenerateConfig, **more: Any) -> dict[str, Any]:
         request: dict[str, Any] = {
             "model": self.model,
-            "messages": [m.model_dump(exclude_none=True) for m in messages],
+            "messages": [message_dict(m) for m in messages],
             **cfg.request_params(),
             **more,
             # This client is the only retry layer: litellm's own retries, and the
@@ -250,30 +275,33 @@ class ModelClient:
             if limiter is not None:
                 limiter.release()
 
-    def _usage(
-        self, raw: Any, hidden: dict[str, Any], messages: list[Message], texts: list[str]
-    ) -> Usage:
-        """Usage from the response's `usage` block (or counted) and its cost."""
-        litellm = import_litellm()
+    def _usage(self, raw: Any, response: Any, messages: list[Message], texts: list[str]) -> Usage:
+        """Usage from the response's `usage` block (or counted) and its cost.
+
+        `response` is litellm's response, for its cost (None for a stream).
+        """
         input_tokens = getattr(raw, "prompt_tokens", None)
         output_tokens = getattr(raw, "completion_tokens", None)
         # Some OpenAI-compatible servers send no usage: count with litellm's tokenizer instead.
         if input_tokens is None:
-            input_tokens = litellm.token_counter(
-                model=self.model, messages=[m.model_dump(exclude_none=True) for m in messages]
+            input_tokens = import_litellm().token_counter(
+                model=self.model, messages=[message_dict(m) for m in messages]
             )
         if output_tokens is None:
+            litellm = import_litellm()
             output_tokens = sum(litellm.token_counter(model=self.model, text=t) for t in texts)
         return Usage(
             input_tokens=int(input_tokens),
             output_tokens=int(output_tokens),
-            cost_usd=self._cost(hidden, int(input_tokens), int(output_tokens)),
+            cost_usd=self._cost(response, int(input_tokens), int(output_tokens)),
         )
 
-    def _cost(self, hidden: dict[str, Any], input_tokens: int, output_tokens: int) -> float:
+    def _cost(self, response: Any, input_tokens: int, output_tokens: int) -> float:
         if self.provider in OFFLINE_PROVIDERS:
             return 0.0
         litellm = import_litellm()
+        # Read only here: a private attribute of litellm's pydantic response is a slow look-up.
+        hidden = getattr(response, "_hidden_params", None) or {}
         cost = hidden.get("response_cost")
         if cost is not None:
             return float(cost)
@@ -362,13 +390,14 @@ class ModelClient:
                         f"{self.model} answered with no choices", model=self.model
                     )
                 new_texts = [c.message.content or "" for c in choices]
-                hidden = getattr(response, "_hidden_params", None) or {}
-                round_usage = self._usage(getattr(response, "usage", None), hidden, msgs, new_texts)
+                raw_usage = getattr(response, "usage", None)
+                round_usage = self._usage(raw_usage, response, msgs, new_texts)
                 if self.budget is not None:
                     self.budget.charge(round_usage)
+                # Almost every call takes one round: its usage is the total, no sum to build.
+                usage = usage + round_usage if texts else round_usage
                 texts += new_texts
                 reasons += [c.finish_reason for c in choices]
-                usage = usage + round_usage
             completion = Completion(
                 model=self.model,
                 texts=texts,
@@ -439,7 +468,7 @@ class ModelClient:
                     # The reader stopped early: what was generated so far is still spent.
                     live.set_attribute("agentloop.stream_abandoned", True)
                     if self.budget is not None:
-                        self.budget.charge(self._usage(None, {}, msgs, ["".join(pieces)]))
+                        self.budget.charge(self._usage(None, None, msgs, ["".join(pieces)]))
                     return
                 except Exception as exc:
                     translated = translate_error(exc, self.model)
@@ -447,7 +476,7 @@ class ModelClient:
                         raise
                     raise translated from exc
             text = "".join(pieces)
-            usage = self._usage(raw_usage, {}, msgs, [text])
+            usage = self._usage(raw_usage, None, msgs, [text])
             if self.budget is not None:
                 self.budget.charge(usage)
             completion = Completion(

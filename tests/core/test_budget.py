@@ -69,3 +69,15 @@ def test_concurrent_charges_are_not_lost() -> None:
     spent = budget.spent
     assert (spent.calls, spent.input_tokens, spent.output_tokens) == (8000, 8000, 16000)
     assert spent.cost_usd == pytest.approx(8.0)
+
+
+def test_the_first_limit_reached_is_named_in_a_fixed_order() -> None:
+    budget = Budget(max_output_tokens=1, max_tokens=1, max_usd=0.01, max_calls=1, max_seconds=60)
+    budget.charge(Usage(output_tokens=5, cost_usd=1.0))
+    assert budget.exceeded() == "output_tokens"
+    with pytest.raises(BudgetExhausted) as caught:
+        budget.check()
+    assert caught.value.limit == "output_tokens"
+    assert caught.value.spent.output_tokens == 5
+    assert caught.value.spent.cost_usd == 1.0
+    assert Budget(max_usd=0.5, max_calls=1).exceeded() is None

@@ -263,3 +263,35 @@ async def test_sample_j_of_a_cached_request_replays_as_the_jth_draw(tmp_path: Pa
 def test_a_negative_sample_index_is_refused() -> None:
     with pytest.raises(ConfigError, match="sample index"), sample_index(-1):
         pass
+
+
+async def test_the_model_receives_each_message_with_its_name() -> None:
+    model = ScriptedModel(replies=["ok"])
+    conversation = [
+        Message(role="system", content="be brief"),
+        Message(role="user", content="hi", name="ann"),
+    ]
+    await ModelClient(model.model).complete(conversation)
+    assert model.calls[0].messages == conversation
+
+
+async def test_each_event_loop_has_its_own_concurrency_limit() -> None:
+    model = ScriptedModel(fn=lambda messages: "ok", latency=0.3)
+    client = ModelClient(model.model, max_concurrency=1)
+    clone = client.with_budget(Budget())
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(client.complete, "in this loop")
+        await anyio.sleep(0.05)  # its slot is taken now
+        # A script's sync call runs in a loop of its own: it must not wait on, or use, the
+        # limiter of this loop (an anyio limiter belongs to one loop).
+        with anyio.fail_after(5):
+            text = await anyio.to_thread.run_sync(
+                lambda: clone.complete_sync("in a thread").text, abandon_on_cancel=True
+            )
+    assert text == "ok"
+    assert model.max_in_flight == 2
+    # Back in this loop, clones still share one limit.
+    async with anyio.create_task_group() as tg:
+        for i in range(4):
+            tg.start_soon((client if i % 2 else clone).complete, f"q{i}")
+    assert model.call_count == 6
