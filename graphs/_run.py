@@ -130,11 +130,15 @@ async def run_graph(
             name = graph.name or "graph"
             compiled = graph.copy(update={"checkpointer": saver}) if saver is not None else graph
         run_config: RunnableConfig = {
-            "configurable": {"thread_id": thread_id},
             "max_concurrency": max_concurrency,
             # Each LangGraph superstep counts: a long search takes many.
             "recursion_limit": 10_000,
         }
+        # The thread id is the checkpointer's key. A graph built here without one never reads
+        # it, and LangGraph merges `configurable` into every step's config (~40k instructions a
+        # step, benchmark P1). A graph you built may have its own checkpointer, or read it.
+        if compiled.checkpointer or not isinstance(graph, str):
+            run_config["configurable"] = {"thread_id": thread_id}
         graph_input: dict[str, Any] | None = _initial_state(task)
         resumed = finished = False
         values: dict[str, Any] = {}
