@@ -40,6 +40,9 @@ DEFAULT_MODEL = "local/smollm2-135m"
 T = TypeVar("T")
 R = TypeVar("R")
 
+_NO_USAGE = Usage()
+"""Frozen, so one instance serves every call as the sum's start."""
+
 _UNPRICED: set[tuple[str, int]] = set()
 """(model, size of litellm's cost map) pairs that litellm's `cost_per_token` could not price."""
 
@@ -374,7 +377,7 @@ class ModelClient:
             check_network_allowed(self.model, self.api_base)
             texts: list[str] = []
             reasons: list[str | None] = []
-            usage = Usage()
+            usage = _NO_USAGE
             # Some OpenAI-compatible servers ignore `n` and answer one choice: ask again for the
             # missing samples, so that `texts` always has n entries.
             while len(texts) < n:
