@@ -85,6 +85,22 @@ async def test_a_finished_thread_returns_its_result_without_calling_the_model(
     assert again.calls == 0
 
 
+async def test_a_graph_compiled_with_its_own_checkpointer_keeps_the_run_under_its_thread() -> None:
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from agentloop.graphs import build_graph
+
+    roles = Roles(actor=[HALF])
+    saver = InMemorySaver()
+    graph = build_graph(
+        "self_refine", model=roles.client(), task=ADD, checkpointer=saver, max_rounds=2
+    )
+    result = await run_graph(graph, ADD, thread_id="mine")
+    assert result.thread_id == "mine"
+    stored = await graph.aget_state({"configurable": {"thread_id": "mine"}})
+    assert [c.text for c in stored.values["candidates"]] == [c.text for c in result.candidates]
+
+
 async def test_a_thread_cannot_be_resumed_with_another_task(tmp_path: Path) -> None:
     db = tmp_path / "checkpoints.db"
     roles = Roles(actor=[HALF])
