@@ -25,6 +25,7 @@ from agentloop.graphs._nodes import (
     propose,
     reflect,
     route_unless_stopped,
+    router,
     write_tests,
 )
 from agentloop.graphs._reflexion import ReflexionState, reflexion_graph
@@ -82,6 +83,7 @@ __all__ = [
     "remember_judgement",
     "remember_pointwise",
     "route_unless_stopped",
+    "router",
     "run_graph",
     "run_graph_sync",
     "select_leaf",

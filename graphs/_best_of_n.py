@@ -20,6 +20,7 @@ from agentloop.graphs._nodes import (
     fan_out_unscored,
     node,
     propose,
+    router,
 )
 from agentloop.graphs._state import (
     Candidate,
@@ -216,12 +217,12 @@ def best_of_n_graph(
     builder.add_node("bracket", bracket)
     builder.add_node("match", match)
     builder.add_edge(START, "start")
-    builder.add_conditional_edges("start", fan_out_samples, ["sample"])
+    builder.add_conditional_edges("start", router(fan_out_samples), ["sample"])
     builder.add_edge("sample", "gather")
     builder.add_conditional_edges(
-        "gather", fan_out_unscored("score", "bracket"), ["score", "bracket"]
+        "gather", router(fan_out_unscored("score", "bracket")), ["score", "bracket"]
     )
     builder.add_edge("score", "bracket")
-    builder.add_conditional_edges("bracket", fan_out_matches, ["match", END])
+    builder.add_conditional_edges("bracket", router(fan_out_matches), ["match", END])
     builder.add_edge("match", "bracket")
     return builder.compile(checkpointer=checkpointer, name="best_of_n")

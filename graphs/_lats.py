@@ -20,6 +20,7 @@ from agentloop.graphs._nodes import (
     node,
     propose,
     reflect,
+    router,
     write_tests,
 )
 from agentloop.graphs._state import (
@@ -236,12 +237,14 @@ def lats_graph(
     builder.add_node("reflect", reflect_node)
     builder.add_edge(START, "start")
     builder.add_edge("start", "select")
-    builder.add_conditional_edges("select", fan_out_expansions, ["expand", END])
+    builder.add_conditional_edges("select", router(fan_out_expansions), ["expand", END])
     builder.add_edge("expand", "gather")
     builder.add_conditional_edges(
-        "gather", fan_out_unscored("evaluate", "backprop"), ["evaluate", "backprop"]
+        "gather", router(fan_out_unscored("evaluate", "backprop")), ["evaluate", "backprop"]
     )
     builder.add_edge("evaluate", "backprop")
-    builder.add_conditional_edges("backprop", fan_out_reflections, ["reflect", "select", END])
+    builder.add_conditional_edges(
+        "backprop", router(fan_out_reflections), ["reflect", "select", END]
+    )
     builder.add_edge("reflect", "select")
     return builder.compile(checkpointer=checkpointer, name="lats")

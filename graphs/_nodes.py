@@ -6,6 +6,7 @@ A custom graph reuses these: wrap each node function with `node(name)` and call 
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypedDict, TypeVar
 
@@ -49,6 +50,7 @@ __all__ = [
     "propose",
     "reflect",
     "route_unless_stopped",
+    "router",
     "write_tests",
 ]
 
@@ -268,6 +270,25 @@ def decide_stop(
     return None, stale
 
 
+def router(route: Callable[..., Any]) -> Any:
+    """`route`, ready for `add_conditional_edges`, without LangChain callback tracing.
+
+    LangGraph wraps a plain router in a traced runnable that opens a callback run (and an
+    asyncio task) for every routing decision: about a tenth of agentloop's overhead per step in
+    P1, and the decision is already in agentloop's own spans. Where LangGraph's runnable class
+    cannot be found (it is only half public), the router is returned as it is: slower, same
+    behaviour.
+    """
+    try:
+        from langgraph.utils.runnable import RunnableCallable  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - depends on the LangGraph release
+        return route
+    name = getattr(route, "__name__", None)
+    if inspect.iscoroutinefunction(route):
+        return RunnableCallable(None, route, name=name, trace=False)
+    return RunnableCallable(route, name=name, trace=False)
+
+
 def route_unless_stopped(
     next_node: str, *, stop_node: str = "finish"
 ) -> Callable[[StopView], Awaitable[str]]:
@@ -331,7 +352,11 @@ def act_check_loop(
     builder.add_node(check_name, check)
     builder.add_node("finish", finish)
     builder.add_edge(START, "act")
-    builder.add_conditional_edges("act", route_unless_stopped(check_name), [check_name, "finish"])
-    builder.add_conditional_edges(check_name, route_unless_stopped("act"), ["act", "finish"])
+    builder.add_conditional_edges(
+        "act", router(route_unless_stopped(check_name)), [check_name, "finish"]
+    )
+    builder.add_conditional_edges(
+        check_name, router(route_unless_stopped("act")), ["act", "finish"]
+    )
     builder.add_edge("finish", END)
     return builder.compile(checkpointer=checkpointer, name=name)

@@ -22,6 +22,7 @@ from agentloop.graphs._nodes import (
     propose,
     reflect,
     route_unless_stopped,
+    router,
     write_tests,
 )
 from agentloop.graphs._state import Candidate, GraphState, best_candidate
@@ -228,7 +229,8 @@ def reflexion_graph(
             )
         return {}
 
-    unless_stopped = route_unless_stopped
+    def unless_stopped(next_node: str) -> Any:
+        return router(route_unless_stopped(next_node))
 
     builder = StateGraph(ReflexionState)
     builder.add_node("prepare", prepare)
