@@ -112,6 +112,7 @@ def configure_tracing(
         new_store = TraceStore(
             config.path.resolve(), flush_interval_s=flush_interval_s, max_batch=max_batch
         )
+        new_store.start()
     with _State.lock:
         old, _State.store = _State.store, new_store
         _State.config = config

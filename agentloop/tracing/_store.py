@@ -307,6 +307,14 @@ class TraceStore:
             self._commit(conn, spans, evaluations)
         return len(spans)
 
+    def start(self) -> None:
+        """Start the writer thread now (otherwise the first span starts it).
+
+        `configure_tracing` does this, so that opening the writer's connection happens there
+        and not inside the first traced run.
+        """
+        self._start_writer()
+
     def _start_writer(self) -> None:
         with self._start_lock:
             if self._writer is not None:

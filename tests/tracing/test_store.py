@@ -235,3 +235,23 @@ def test_a_producer_faster_than_the_disk_is_slowed_not_allowed_to_pile_up(tmp_pa
     assert most_waiting <= 500
     with sqlite3.connect(tmp_path / "busy.db") as conn:
         assert conn.execute("SELECT count(*) FROM spans").fetchone()[0] == 5000
+
+
+def test_configure_tracing_starts_the_writer_so_the_first_run_does_not(tmp_path: Path) -> None:
+    import threading
+
+    from agentloop.tracing import configure_tracing, disable_tracing
+
+    def writers() -> set[threading.Thread]:
+        return {t for t in threading.enumerate() if t.name == "agentloop-trace-writer"}
+
+    before = writers()
+    store = configure_tracing(path=tmp_path / "traces.db")
+    try:
+        assert store is not None
+        [started] = writers() - before  # running before any span was opened
+        store.start()  # idempotent
+        assert writers() - before == {started}
+    finally:
+        disable_tracing()
+    assert not started.is_alive()  # closing the store stopped its writer
