@@ -38,17 +38,21 @@ def plot(results_dir: Path = RESULTS_DIR, out: Path | None = None) -> Path:
     for run in load_results(results_dir):
         groups[(run["model"].rsplit("/", 1)[-1], run["problems"], run["seed"])].append(run)
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for (model, problems, seed), runs in sorted(groups.items()):
+    # One colour per strategy, one marker per problem subset: a strategy's points on two
+    # subsets read as the same thing measured twice.
+    strategies = sorted({run["strategy"] for runs in groups.values() for run in runs})
+    colours = {name: f"C{i}" for i, name in enumerate(strategies)}
+    markers = "os^Dv<>"
+    for g, ((model, problems, seed), runs) in enumerate(sorted(groups.items())):
+        marker = markers[g % len(markers)]
         for run in sorted(runs, key=lambda r: r["tokens_per_problem"]):
-            ax.scatter(run["tokens_per_problem"], 100 * run["pass_at_1"], s=40)
+            x, y = run["tokens_per_problem"], 100 * run["pass_at_1"]
+            ax.scatter(x, y, s=40, marker=marker, color=colours[run["strategy"]])
             ax.annotate(
-                run["strategy"],
-                (run["tokens_per_problem"], 100 * run["pass_at_1"]),
-                textcoords="offset points",
-                xytext=(5, 4),
-                fontsize=8,
+                run["strategy"], (x, y), textcoords="offset points", xytext=(5, 4), fontsize=8
             )
-        ax.plot([], [], " ", label=f"{model}, {problems} problems, seed {seed}")
+        ax.scatter([], [], marker=marker, color="grey",
+                   label=f"{model}, {problems} problems, seed {seed}")
     # Full axes from zero: gains are read against the whole scale, not a zoomed band.
     ax.set_ylim(0, 100)
     ax.set_xlim(left=0)
