@@ -83,7 +83,7 @@ def reflexion_graph(
     Args:
         explorer: proposes the attempt after a round that did not beat the best so far,
             typically the same model sampling at a temperature. It starts over from the task
-            and the run's lessons, without the failed attempt in view: a greedy actor that has
+            (see `explorer_lessons`), without the failed attempt in view: a greedy actor that has
             read its failure often writes the same program again, and for weak models a fresh
             sample beats repairing one's own program at equal cost (Olausson et al., 2023,
             "Is Self-Repair a Silver Bullet for Code Generation?"). Without an explorer,
