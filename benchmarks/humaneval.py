@@ -161,6 +161,10 @@ async def run(args: argparse.Namespace) -> Path:
             raise SystemExit(f"--only names problems outside the subset: {', '.join(missing)}")
         chosen = [task_id for task_id in chosen if task_id in args.only]
     out = result_path(args.strategy, args.model, len(chosen), args.seed, args.out_dir)
+    if args.only:
+        # Never the name of a full run: a rerun of some problems must not replace one.
+        picked = "-".join(task_id.rsplit("/", 1)[-1] for task_id in chosen)
+        out = out.with_name(f"{out.stem}_only-{picked}{out.suffix}")
     out.parent.mkdir(parents=True, exist_ok=True)
     scorer = make_scorer(args.scorer)
     client = make_client(args.model, threads=args.threads)

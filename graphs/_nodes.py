@@ -277,14 +277,21 @@ def router(route: Callable[..., Any]) -> Any:
     asyncio task) for every routing decision: about a tenth of agentloop's overhead per step in
     P1, and the decision is already in agentloop's own spans. Where LangGraph's runnable class
     cannot be found (it is only half public), the router is returned as it is: slower, same
-    behaviour.
+    behaviour. A sync router runs on the event loop (LangGraph would run it in a worker
+    thread), so it must not block; an async one, or an object with an async `__call__`, is
+    awaited.
     """
     try:
-        from langgraph.utils.runnable import RunnableCallable  # type: ignore[attr-defined]
+        from langgraph._internal._runnable import RunnableCallable
     except ImportError:  # pragma: no cover - depends on the LangGraph release
-        return route
-    name = getattr(route, "__name__", None)
-    if inspect.iscoroutinefunction(route):
+        try:
+            from langgraph.utils.runnable import RunnableCallable  # type: ignore[attr-defined]
+        except ImportError:
+            return route
+    name = getattr(route, "__name__", None) or type(route).__name__
+    if inspect.iscoroutinefunction(route) or inspect.iscoroutinefunction(
+        getattr(route, "__call__", None)  # noqa: B004 - an object with an async __call__
+    ):
         return RunnableCallable(None, route, name=name, trace=False)
     return RunnableCallable(route, name=name, trace=False)
 

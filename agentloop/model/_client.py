@@ -72,6 +72,13 @@ class _LastLimiter:
         self.entry: tuple[weakref.ref[asyncio.AbstractEventLoop], anyio.CapacityLimiter] | None
         self.entry = None
 
+    # A cache: a pickled or copied client (a process pool, Ray) starts with an empty one.
+    def __reduce__(self) -> tuple[type[_LastLimiter], tuple[()]]:
+        return (_LastLimiter, ())
+
+    def __deepcopy__(self, memo: dict[int, object]) -> _LastLimiter:
+        return _LastLimiter()
+
 
 def _no_running_loop(method: str) -> None:
     try:

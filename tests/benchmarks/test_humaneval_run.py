@@ -88,3 +88,29 @@ def test_result_names_use_a_short_model_name() -> None:
     assert model_short(gguf) == "qwen2.5-coder-0.5b-instruct-q4_k_m"
     assert model_short("openai/gpt-4o-mini") == "gpt-4o-mini"
     assert model_short("local/smollm2-135m") == "smollm2-135m"
+
+
+def test_only_reruns_some_problems_into_a_file_of_their_own(tmp_path: Any) -> None:
+    import json
+
+    from benchmarks.humaneval import run
+
+    model = ScriptedModel(fn=lambda messages: RIGHT)
+    args = parse_args([
+        "--strategy", "single", "--model", model.model, "--limit", "40", "--seed", "0",
+        "--only", "10,HumanEval/102", "--scorer", "subprocess", "--out-dir", str(tmp_path),
+    ])
+    out = anyio.run(run, args)
+    # Never the name a full run of the subset writes, and never counted as complete.
+    assert out.name.endswith("_only-10-102.json")
+    summary = json.loads(out.read_text(encoding="utf-8"))
+    assert [r["task_id"] for r in summary["per_problem"]] == ["HumanEval/10", "HumanEval/102"]
+    assert summary["complete"] is False and summary["only"] is True
+
+
+def test_only_refuses_problems_outside_the_subset() -> None:
+    from benchmarks.humaneval import run
+
+    args = _args("single", "--limit", "40", "--seed", "0", "--only", "0")  # not in seed 0's 40
+    with pytest.raises(SystemExit, match="outside the subset: HumanEval/0"):
+        anyio.run(run, args)

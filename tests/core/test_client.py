@@ -295,3 +295,14 @@ async def test_each_event_loop_has_its_own_concurrency_limit() -> None:
         for i in range(4):
             tg.start_soon((client if i % 2 else clone).complete, f"q{i}")
     assert model.call_count == 6
+
+
+async def test_a_client_that_has_made_calls_can_still_be_copied_and_pickled() -> None:
+    # Process pools and Ray ship clients by pickling; the per-loop limiter cache must not stop it.
+    import copy
+    import pickle
+
+    client = ModelClient(ScriptedModel(fn=lambda messages: "ok").model, max_concurrency=2)
+    assert (await client.complete("warm up")).text == "ok"
+    for twin in (copy.deepcopy(client), pickle.loads(pickle.dumps(client))):
+        assert (await twin.complete("again")).text == "ok"

@@ -29,6 +29,15 @@ def _sync_route(state: Count) -> str:
     return END if state["n"] >= 3 else "bump"
 
 
+class _RouteObject:
+    """A router that is an object with an async `__call__`."""
+
+    __name__ = "_RouteObject"
+
+    async def __call__(self, state: Count) -> str:
+        return END if state["n"] >= 3 else "bump"
+
+
 class _ChainStarts(AsyncCallbackHandler):
     def __init__(self) -> None:
         self.names: list[str] = []
@@ -37,7 +46,7 @@ class _ChainStarts(AsyncCallbackHandler):
         self.names.append(str(kwargs.get("name")))
 
 
-@pytest.mark.parametrize("route", [_async_route, _sync_route])
+@pytest.mark.parametrize("route", [_async_route, _sync_route, _RouteObject()])
 async def test_a_router_routes_like_the_plain_function_without_callback_runs(route: Any) -> None:
     builder = StateGraph(Count)
     builder.add_node("bump", _bump)
