@@ -85,6 +85,12 @@ def _raising(family: str, name: str, signature: str, doc: str, normal: str, bad_
                      [_check(name, normal), _raises_value_error(bad_call)])
 
 
+# Two empty-input tasks that both the `conventions` and the `raises` sets hold.
+_PRODUCT = _raising("empty_raises", "product", "product(xs)", "Return the product of the "
+                    "numbers in the list xs.", "product([2, 3, 4]) == 24", "product([])")
+_LAST_ITEM = _raising("empty_raises", "last_item", "last_item(xs)", "Return the last item of "
+                      "the list xs.", "last_item([1, 2, 3]) == 3", "last_item([])")
+
 # Prompts say what the function computes and nothing about the convention. The empty-input
 # functions are chosen so that the obvious code does NOT raise ValueError by accident
 # (`max([])` would, so `largest` is not among them).
@@ -93,10 +99,8 @@ CONVENTIONS: list[BenchTask] = [
              "xs.", "mean([1, 2, 3]) == 2", "mean([])"),
     _raising("empty_raises", "first_word", "first_word(s)", "Return the first word of the "
              "string s.", "first_word('hello big world') == 'hello'", "first_word('')"),
-    _raising("empty_raises", "product", "product(xs)", "Return the product of the numbers in "
-             "the list xs.", "product([2, 3, 4]) == 24", "product([])"),
-    _raising("empty_raises", "last_item", "last_item(xs)", "Return the last item of the list "
-             "xs.", "last_item([1, 2, 3]) == 3", "last_item([])"),
+    _PRODUCT,
+    _LAST_ITEM,
     BenchTask("sorted_tuple", "evens", _fn("evens(xs)", "Return the even numbers in the list "
               "xs."), "evens",
               ["assert evens([4, 1, 2]) == (2, 4)", "assert evens([1, 3]) == ()"]),
@@ -129,10 +133,8 @@ CONVENTIONS: list[BenchTask] = [
 # with enough siblings that the lessons of a family's first tasks have several tasks to help.
 # As above, the obvious code does not raise ValueError by accident for the bad input.
 RAISES: list[BenchTask] = [
-    _raising("empty_raises", "product", "product(xs)", "Return the product of the numbers in "
-             "the list xs.", "product([2, 3, 4]) == 24", "product([])"),
-    _raising("empty_raises", "last_item", "last_item(xs)", "Return the last item of the list "
-             "xs.", "last_item([1, 2, 3]) == 3", "last_item([])"),
+    _PRODUCT,
+    _LAST_ITEM,
     _raising("empty_raises", "total", "total(xs)", "Return the sum of the numbers in the list "
              "xs.", "total([1, 2, 3]) == 6", "total([])"),
     _raising("empty_raises", "count_vowels", "count_vowels(s)", "Return how many vowels "
