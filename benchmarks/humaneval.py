@@ -47,9 +47,8 @@ from benchmarks._humaneval_tasks import (
     load_humaneval,
     select_subset,
 )
-from benchmarks._provenance import git_commit
+from benchmarks._provenance import REPO, git_commit
 
-REPO = Path(__file__).resolve().parents[1]
 RESULTS_DIR = REPO / "benchmarks" / "results"
 
 

@@ -180,6 +180,7 @@ def _git_commit() -> str:
     """This commit; "-dirty" when the library or the P1/P2 scripts have uncommitted changes."""
     return git_commit("agentloop", "graphs", *_OURS)
 
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--transport", choices=["scripted", "http"], default="scripted")
