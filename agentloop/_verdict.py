@@ -22,8 +22,32 @@ class VerdictStatus(StrEnum):
     CRASHED = "crashed"
     """The program died outside any test (an exception at import, a signal)."""
     OUT_OF_MEMORY = "out_of_memory"
+    UNSUPPORTED_VALUE = "unsupported_value"
+    """A value the candidate returned could not cross to the trusted checker as plain data
+    (an object of its own class, a generator, a subclass of a builtin type): it was not checked."""
+    NO_TESTS = "no_tests"
+    """Nothing was verified: the tests were empty, or none of them ran. Never a pass."""
+    SETUP_ERROR = "setup_error"
+    """The tests themselves failed to set up (an import or a helper raised): fix the tests."""
     SANDBOX_ERROR = "sandbox_error"
     """The sandbox itself failed; says nothing about the candidate."""
+    VERIFIER_ERROR = "verifier_error"
+    """The trusted checker's report was missing, malformed or out of order; nothing is known."""
+
+    @property
+    def verified(self) -> bool:
+        """Whether the candidate was checked against at least one test (pass or fail)."""
+        return self not in _UNVERIFIED
+
+
+_UNVERIFIED = frozenset(
+    {
+        VerdictStatus.NO_TESTS,
+        VerdictStatus.SETUP_ERROR,
+        VerdictStatus.SANDBOX_ERROR,
+        VerdictStatus.VERIFIER_ERROR,
+    }
+)
 
 
 class TestOutcome(StrEnum):
@@ -33,6 +57,8 @@ class TestOutcome(StrEnum):
     ERROR = "error"
     """The test raised something other than AssertionError."""
     TIMEOUT = "timeout"
+    UNSUPPORTED_VALUE = "unsupported_value"
+    """The candidate returned something that cannot cross to the checker as plain data."""
 
 
 class TestResult(BaseModel):
