@@ -7,7 +7,6 @@ import os
 import sys
 import warnings
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, Literal
 
 import anyio
@@ -24,6 +23,7 @@ from agentloop.sandbox._runners import (
     require_bwrap,
     try_acquire_runner,
 )
+from agentloop.sandbox._verifier import driver_program
 
 __all__ = ["DEFAULT_PRELOAD", "LocalSandbox", "sandbox_env"]
 
@@ -35,8 +35,6 @@ DEFAULT_PRELOAD = (
 """Modules the warm interpreter imports once, so that each run finds them already loaded."""
 
 _WATCHDOG_GRACE_S = 5.0
-# The verifier's harness is ours and trusted: runners compile it once instead of once per run.
-_WARM_SOURCES = ((Path(__file__).parent / "_harness.py").read_text(),)
 _MAX_READ_BYTES = 64 * 1024 * 1024
 
 
@@ -110,7 +108,8 @@ class LocalSandbox(SandboxEpisode):
             disk_bytes=self.limits.disk_bytes,
             preload=tuple(preload),
             ro_binds=tuple(ro_binds),
-            warm=_WARM_SOURCES,
+            # The verifier's test driver is ours and trusted: runners compile it once, not per run.
+            warm=(driver_program(),),
         )
         self._extra_env = dict(env or {})
         self._pool_size = pool_size

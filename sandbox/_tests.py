@@ -7,6 +7,7 @@ the host; only the candidate is confined to the sandbox.
 from __future__ import annotations
 
 import ast
+import textwrap
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -74,9 +75,11 @@ def _segment(source: str, node: ast.AST) -> str:
     last: int = getattr(node, "end_col_offset", 0)
     if start == end:
         return lines[start - 1].encode()[first:last].decode()
-    parts = [lines[start - 1].encode()[first:].decode(), *lines[start:end - 1],
+    # A statement nested in a function keeps its body's indentation relative to its first line.
+    head = lines[start - 1].encode()
+    parts = [" " * first + head[first:].decode(), *lines[start:end - 1],
              lines[end - 1].encode()[:last].decode()]
-    return "".join(parts)
+    return textwrap.dedent("".join(parts))
 
 
 @lru_cache(maxsize=32)

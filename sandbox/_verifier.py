@@ -1,27 +1,59 @@
-"""`PythonTestVerifier`: run a candidate against tests in a sandbox and return a `Verdict`."""
+"""`PythonTestVerifier`: run a candidate against tests in a sandbox and return a `Verdict`.
+
+Nothing that decides the verdict runs where the candidate runs. Inside the sandbox, the test
+driver (`_test_driver.py`, trusted) runs the tests, holds the expected values, compares and
+reports; the candidate lives in its own process (`_candidate_process.py`), a fresh interpreter
+that never held any of that, and answers calls with plain data. Here on the host the report is
+read strictly (`_report.py`): whatever cannot be read as the driver's report is a
+`verifier_error`, and a run in which no test ran is `no_tests`; neither is ever a pass.
+"""
 
 from __future__ import annotations
 
 import json
-import secrets
+import re
 import signal
 import time
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
-from typing import Any
 
 from agentloop._registry import resolve
 from agentloop._verdict import TestOutcome, TestResult, Verdict, VerdictStatus
 from agentloop.errors import SandboxError
 from agentloop.sandbox._feedback import feedback_for
 from agentloop.sandbox._protocol import ExecResult, Sandbox, SandboxLimits, StopReason
-from agentloop.sandbox._tests import TestPlan, TestStyle, plan_tests
+from agentloop.sandbox._report import (
+    DriverReport,
+    LoadError,
+    LoadTimeout,
+    MissingEntryPoint,
+    ReportError,
+    Result,
+    SyntaxErrorRecord,
+    parse_report,
+)
+from agentloop.sandbox._tests import TestPlan, TestStep, TestStyle, plan_tests
 
-__all__ = ["PythonTestVerifier"]
+__all__ = ["PythonTestVerifier", "driver_program"]
 
-_HARNESS = (Path(__file__).parent / "_harness.py").read_text()
 _OUTPUT_LIMIT = 4000
-_EXIT_MEMORY = 251  # the runner's exit status for an uncaught MemoryError
+_EXIT_MEMORY = 251  # a Python process's exit status for an uncaught MemoryError
+_CODEC_IMPORT = re.compile(r"^from agentloop\.sandbox\._plain_data import .*$", re.MULTILINE)
+
+
+@cache
+def _program(name: str) -> str:
+    """A sandbox program with the plain-data codec embedded in place of its import."""
+    here = Path(__file__).parent
+    codec = (here / "_plain_data.py").read_text()
+    source = (here / name).read_text()
+    return codec + "\n\n" + _CODEC_IMPORT.sub("", source, count=1)
+
+
+def driver_program() -> str:
+    """The test driver's source, as the sandbox runs it (backends may compile it once, warm)."""
+    return _program("_test_driver.py")
 
 
 class PythonTestVerifier:
@@ -70,174 +102,182 @@ class PythonTestVerifier:
 
     async def verify(self, candidate: str) -> Verdict:
         started = time.perf_counter()
-        tests = self.plan.tests
-        results: dict[int, TestResult] = {}
-        tracebacks: dict[int, str] = {}
-        output: dict[str, Any] = {"stdout": "", "stderr": ""}
         try:
             async with self._new_sandbox() as sandbox:
-                remaining = list(range(len(tests)))
-                while True:
-                    records, run = await self._run_harness(sandbox, candidate, remaining)
-                    early = self._early_verdict(records, run)
-                    if early is not None:
-                        return self._finish(early, started, records, run)
-                    for record in records:
-                        if record["event"] == "result":
-                            results[record["index"]] = _test_result(tests[record["index"]], record)
-                            if record.get("traceback"):
-                                tracebacks[record["index"]] = record["traceback"]
-                        elif record["event"] == "output":
-                            output = record
-                    if any(r["event"] == "done" for r in records):
-                        break
-                    # The run ended mid-test (a hang the timer could not stop, a crash, memory):
-                    # blame the test it was in and run the rest in a fresh process.
-                    started_tests = [r["index"] for r in records if r["event"] == "start"]
-                    if not started_tests:
-                        return self._finish(_crash(run), started, records, run)
-                    culprit = started_tests[-1]
-                    if culprit not in results:
-                        results[culprit] = _died_in_test(tests[culprit], run)
-                    remaining = [i for i in remaining if i not in results]
-                    if not remaining:
-                        break
+                run = await self._run_driver(sandbox, candidate)
         except SandboxError as exc:
             return Verdict(
                 status=VerdictStatus.SANDBOX_ERROR,
                 duration_s=time.perf_counter() - started,
                 feedback=f"The code could not be run (sandbox error: {exc}).",
             )
-        ordered = [results[i] for i in range(len(tests))]
-        passed = sum(r.passed for r in ordered)
-        score = passed / len(ordered) if ordered else 1.0
-        if passed == len(ordered):
-            status = VerdictStatus.PASSED
-        elif any(r.outcome is TestOutcome.TIMEOUT for r in ordered):
-            status = VerdictStatus.TIMEOUT
-        elif any(r.exception_type == "MemoryError" for r in ordered):
-            status = VerdictStatus.OUT_OF_MEMORY
-        elif any(r.exception_type == "Crash" for r in ordered):
-            status = VerdictStatus.CRASHED
+        try:
+            report = parse_report(run.stdout, tests=len(self.plan.tests))
+        except ReportError as exc:
+            verdict = Verdict(status=VerdictStatus.VERIFIER_ERROR, traceback=str(exc))
         else:
-            status = VerdictStatus.FAILED
-        first_bad = next((i for i, r in enumerate(ordered) if not r.passed), None)
-        traceback = tracebacks.get(first_bad) if first_bad is not None else None
-        verdict = Verdict(
-            status=status,
-            score=score,
-            tests=ordered,
-            traceback=traceback,
-            stdout=output.get("stdout", ""),
-            stderr=output.get("stderr", ""),
-            duration_s=time.perf_counter() - started,
-        )
+            verdict = self._verdict(report, run)
+        verdict = verdict.model_copy(update={"duration_s": time.perf_counter() - started})
         return verdict.model_copy(update={"feedback": feedback_for(verdict, self.test_timeout_s)})
 
-    async def _run_harness(
-        self, sandbox: Sandbox, candidate: str, run: list[int]
-    ) -> tuple[list[dict[str, Any]], ExecResult]:
-        nonce = secrets.token_hex(8)
+    async def _run_driver(self, sandbox: Sandbox, candidate: str) -> ExecResult:
         payload = {
-            "nonce": nonce,
             "candidate": candidate,
+            "candidate_program": _program("_candidate_process.py"),
             "entry_point": self.entry_point,
             "steps": self.plan.payload(),
-            "run": run,
             "test_timeout": self.test_timeout_s,
             "load_timeout": self.load_timeout_s,
             "output_limit": _OUTPUT_LIMIT,
         }
-        # Each test has its own timer inside; this outer limit only catches what the timer can't.
-        wall = self.load_timeout_s + self.test_timeout_s * len(run) + 2.0
-        result = await sandbox.run_python(_HARNESS, input=json.dumps(payload), timeout=wall)
-        records = []
-        for line in result.stdout.splitlines():
-            if line.startswith(nonce):
-                try:
-                    records.append(json.loads(line[len(nonce) :]))
-                except json.JSONDecodeError:
-                    continue  # a record cut by the output cap
-        return records, result
+        # Each test has its own timer in the driver; this outer limit only catches what it can't
+        # (a restart of the candidate's process per test that timed out is included).
+        tests = len(self.plan.tests)
+        wall = self.load_timeout_s * 2 + (self.test_timeout_s + 0.5) * (tests + 1) + 5.0
+        return await sandbox.run_python(driver_program(), input=json.dumps(payload), timeout=wall)
 
-    def _early_verdict(self, records: list[dict[str, Any]], run: ExecResult) -> Verdict | None:
-        """The verdicts decided before any test runs: syntax, loading, entry point."""
-        for record in records:
-            event = record["event"]
-            if event == "syntax_error":
-                where = f"line {record['lineno']}: " if record.get("lineno") else ""
-                text = (record.get("text") or "").rstrip()
+    def _verdict(self, report: DriverReport, run: ExecResult) -> Verdict:
+        """The verdict from a well-formed report (complete, or cut short by the sandbox)."""
+        output = report.output
+        stdout = output.stdout if output else ""
+        stderr = output.stderr if output else ""
+        load = report.load
+        if load is None:
+            return _stopped(run) or Verdict(
+                status=VerdictStatus.VERIFIER_ERROR, traceback="the test driver reported nothing"
+            )
+        early = _early_verdict(load)
+        if early is not None:
+            return early.model_copy(update={"stdout": stdout, "stderr": stderr})
+        tests = self.plan.tests
+        results = [_test_result(tests[r.index], r) for r in report.results]
+        if report.setup_error is not None:
+            error = report.setup_error
+            if not error.from_candidate:
                 return Verdict(
-                    status=VerdictStatus.SYNTAX_ERROR,
-                    traceback=f"SyntaxError: {where}{record['message']}"
-                    + (f"\n    {text}" if text else ""),
+                    status=VerdictStatus.SETUP_ERROR,
+                    tests=results,
+                    traceback=f"{error.source.strip()}\n{error.exception_type}: {error.message}",
+                    stdout=stdout,
+                    stderr=stderr,
                 )
-            if event == "load_timeout":
-                return Verdict(status=VerdictStatus.TIMEOUT, traceback=None)
-            if event == "load_error":
-                status = VerdictStatus.OUT_OF_MEMORY if record["memory"] else VerdictStatus.CRASHED
-                return Verdict(status=status, traceback=record["traceback"])
-            if event == "missing_entry_point":
-                defined = ", ".join(record["defined"]) or "nothing callable"
-                return Verdict(
-                    status=VerdictStatus.MISSING_ENTRY_POINT,
-                    traceback=f"`{record['name']}` is not defined (the code defines: {defined})",
+            # The candidate raised inside a setup line: the tests after it could not run.
+            results += [
+                TestResult(
+                    name=step.name, source=step.source, outcome=TestOutcome.ERROR,
+                    exception_type=error.exception_type,
+                    message=f"not run: `{error.source.strip()}` raised {error.exception_type} "
+                    f"in your code: {error.message}",
                 )
-        loaded = any(r["event"] == "load" for r in records)
-        if loaded and not any(r["event"] in ("start", "output", "done") for r in records):
-            # Died while loading, past the in-process timer: the sandbox's limits stopped it.
-            return _crash(run)
-        if not loaded:
-            return _crash(run)
-        return None
-
-    def _finish(
-        self, verdict: Verdict, started: float, records: list[dict[str, Any]], run: ExecResult
-    ) -> Verdict:
-        output = next((r for r in records if r["event"] == "output"), None)
-        stdout = output["stdout"] if output else run.stdout[:_OUTPUT_LIMIT]
-        stderr = output["stderr"] if output else run.stderr[-_OUTPUT_LIMIT:]
-        verdict = verdict.model_copy(
-            update={
-                "score": 0.0,
-                "tests": [],
-                "stdout": stdout,
-                "stderr": stderr,
-                "duration_s": time.perf_counter() - started,
-            }
+                for step in tests[len(results) :]
+            ]
+        elif not report.complete:
+            stopped = _stopped(run)
+            if stopped is None or stopped.status is VerdictStatus.VERIFIER_ERROR:
+                return Verdict(status=VerdictStatus.VERIFIER_ERROR, traceback=_ended_early(run))
+            # The sandbox stopped the driver (time, memory): the test it was in, and the rest,
+            # are blamed on that; nothing is counted as passed that was not reported so.
+            results += [
+                _stopped_test(step, run) for step in tests[len(results) :]
+            ]
+        if not results:
+            return Verdict(status=VerdictStatus.NO_TESTS, stdout=stdout, stderr=stderr)
+        passed = sum(r.passed for r in results)
+        first_bad = next((r for r in report.results if r.outcome != "passed"), None)
+        return Verdict(
+            status=_status(results),
+            score=passed / len(results),
+            tests=results,
+            traceback=first_bad.traceback if first_bad is not None else None,
+            stdout=stdout,
+            stderr=stderr,
         )
-        return verdict.model_copy(update={"feedback": feedback_for(verdict, self.test_timeout_s)})
 
 
-def _test_result(step: Any, record: dict[str, Any]) -> TestResult:
-    return TestResult(
-        name=step.name,
-        source=step.source,
-        outcome=TestOutcome(record["outcome"]),
-        expected=record.get("expected"),
-        actual=record.get("actual"),
-        exception_type=record.get("exception_type"),
-        message=record.get("message"),
-        duration_s=record.get("duration_s", 0.0),
+def _status(results: list[TestResult]) -> VerdictStatus:
+    if all(r.passed for r in results):
+        return VerdictStatus.PASSED
+    outcomes = {r.outcome for r in results}
+    if TestOutcome.TIMEOUT in outcomes:
+        return VerdictStatus.TIMEOUT
+    if any(r.exception_type == "MemoryError" for r in results):
+        return VerdictStatus.OUT_OF_MEMORY
+    if TestOutcome.UNSUPPORTED_VALUE in outcomes:
+        return VerdictStatus.UNSUPPORTED_VALUE
+    if any(r.exception_type == "Crash" for r in results):
+        return VerdictStatus.CRASHED
+    return VerdictStatus.FAILED
+
+
+def _early_verdict(load: object) -> Verdict | None:
+    """The verdicts decided before any test runs: syntax, loading, entry point."""
+    if isinstance(load, SyntaxErrorRecord):
+        where = f"line {load.lineno}: " if load.lineno else ""
+        text = load.text.rstrip()
+        return Verdict(
+            status=VerdictStatus.SYNTAX_ERROR,
+            traceback=f"SyntaxError: {where}{load.message}" + (f"\n    {text}" if text else ""),
+        )
+    if isinstance(load, LoadTimeout):
+        return Verdict(status=VerdictStatus.TIMEOUT)
+    if isinstance(load, LoadError):
+        status = VerdictStatus.OUT_OF_MEMORY if load.memory else VerdictStatus.CRASHED
+        return Verdict(status=status, traceback=load.traceback or f"{load.message}")
+    if isinstance(load, MissingEntryPoint):
+        defined = ", ".join(load.defined) or "nothing callable"
+        return Verdict(
+            status=VerdictStatus.MISSING_ENTRY_POINT,
+            traceback=f"`{load.name}` is not defined (the code defines: {defined})",
+        )
+    return None
+
+
+def _stopped(run: ExecResult) -> Verdict | None:
+    """The verdict for a driver the sandbox stopped before it could report; None if it wasn't."""
+    if run.stop_reason is StopReason.TIMEOUT:
+        return Verdict(status=VerdictStatus.TIMEOUT)
+    if run.stop_reason is StopReason.MEMORY or run.exit_code == _EXIT_MEMORY:
+        return Verdict(status=VerdictStatus.OUT_OF_MEMORY)
+    if run.stop_reason is StopReason.NONE and run.exit_code == 0:
+        return None
+    return Verdict(status=VerdictStatus.VERIFIER_ERROR, traceback=_ended_early(run))
+
+
+def _ended_early(run: ExecResult) -> str:
+    how = (
+        f"was killed by {_signal_name(run.signal)}" if run.signal is not None
+        else f"stopped ({run.stop_reason.value})" if run.stop_reason is not StopReason.NONE
+        else f"exited with status {run.exit_code}"
+    )
+    detail = run.stderr.strip().splitlines()[-1:] if run.stderr.strip() else []
+    return f"the test driver {how} before finishing its report" + (
+        f": {detail[0][:300]}" if detail else ""
     )
 
 
-def _died_in_test(step: Any, run: ExecResult) -> TestResult:
-    """The result for a test during which the whole process was stopped from outside."""
+def _stopped_test(step: TestStep, run: ExecResult) -> TestResult:
+    """The result for a test during which the whole driver was stopped from outside."""
     if run.stop_reason is StopReason.TIMEOUT:
         outcome, kind, message = TestOutcome.TIMEOUT, None, "did not finish in time"
     elif run.stop_reason is StopReason.MEMORY or run.exit_code == _EXIT_MEMORY:
         outcome, kind, message = TestOutcome.ERROR, "MemoryError", "ran out of memory"
-    elif run.stop_reason is StopReason.OUTPUT_LIMIT:
-        outcome, kind, message = TestOutcome.ERROR, "OutputLimit", "printed too much output"
-    elif run.signal is not None:
-        outcome, kind = TestOutcome.ERROR, "Crash"
-        message = f"the process was killed by {_signal_name(run.signal)}"
     else:
-        outcome, kind = TestOutcome.ERROR, "Crash"
-        message = f"the process exited with status {run.exit_code}"
+        outcome, kind, message = TestOutcome.ERROR, "Crash", _ended_early(run)
     return TestResult(
         name=step.name, source=step.source, outcome=outcome, exception_type=kind, message=message
+    )
+
+
+def _test_result(step: TestStep, record: Result) -> TestResult:
+    return TestResult(
+        name=step.name,
+        source=step.source,
+        outcome=TestOutcome(record.outcome),
+        expected=record.expected,
+        actual=record.actual,
+        exception_type="MemoryError" if record.memory else record.exception_type,
+        message=record.message,
+        duration_s=record.duration_s,
     )
 
 
@@ -246,17 +286,3 @@ def _signal_name(number: int) -> str:
         return signal.Signals(number).name
     except ValueError:
         return f"signal {number}"
-
-
-def _crash(run: ExecResult) -> Verdict:
-    """A verdict for a run that died outside any test."""
-    if run.stop_reason is StopReason.TIMEOUT:
-        return Verdict(status=VerdictStatus.TIMEOUT)
-    if run.stop_reason is StopReason.MEMORY or run.exit_code == _EXIT_MEMORY:
-        return Verdict(status=VerdictStatus.OUT_OF_MEMORY)
-    detail = run.stderr.strip().splitlines()[-1:] or [f"exit status {run.exit_code}"]
-    if run.signal is not None:
-        detail = [f"the process was killed by {_signal_name(run.signal)}"]
-    if run.stop_reason is StopReason.OUTPUT_LIMIT:
-        detail = ["it printed more output than allowed"]
-    return Verdict(status=VerdictStatus.CRASHED, traceback=detail[0])

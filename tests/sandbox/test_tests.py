@@ -18,11 +18,22 @@ def test_check_style_splits_each_assert_and_keeps_loops_whole() -> None:
     assert plan.style == "check"
     assert [t.source for t in plan.tests] == [
         "assert candidate(1) == 2",
-        "for x in range(3):\n        assert candidate(x) == x + 1",
+        "for x in range(3):\n    assert candidate(x) == x + 1",
         "assert abs(candidate(0.5) - 1.5) < 1e-6",
     ]
     first = plan.tests[0]
     assert (first.left, first.op, first.right) == ("candidate(1)", "==", "2")
+
+
+def test_a_multi_line_statement_in_check_is_dedented_whole() -> None:
+    plan = plan_tests(
+        "def check(candidate):\n    try:\n        candidate(-1)\n        assert False\n"
+        "    except ValueError:\n        pass\n",
+        entry_point="f",
+    )
+    source = plan.tests[0].code
+    assert source == "try:\n    candidate(-1)\n    assert False\nexcept ValueError:\n    pass"
+    compile(source, "<test>", "exec")  # was an IndentationError: `except` kept its indent
 
 
 def test_the_side_that_calls_the_code_is_the_actual_value() -> None:

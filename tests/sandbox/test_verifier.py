@@ -142,3 +142,80 @@ async def test_captured_output_is_capped(verifier: PythonTestVerifier) -> None:
     verdict = await verifier.verify("def add(a, b):\n    print('x' * 100000)\n    return a + b\n")
     assert verdict.passed
     assert 0 < len(verdict.stdout) <= 4000
+
+
+@pytest.mark.parametrize(
+    ("tests", "status"),
+    [
+        ("", VerdictStatus.NO_TESTS),
+        ("# only a comment\nimport math\n", VerdictStatus.NO_TESTS),
+        ("import no_such_module\nassert add(1, 2) == 3\n", VerdictStatus.SETUP_ERROR),
+        ("def helper():\n    return 1\nvalue = 1 / 0\nassert add(1, 2) == 3\n",
+         VerdictStatus.SETUP_ERROR),
+    ],
+    ids=["empty", "no-asserts", "failing-import", "failing-helper"],
+)
+async def test_nothing_verified_is_never_a_pass(tests: str, status: VerdictStatus) -> None:
+    verdict = await PythonTestVerifier(tests, entry_point="add").verify(
+        "def add(a, b):\n    return a + b\n"
+    )
+    assert verdict.status is status
+    assert not verdict.passed and not verdict.status.verified and verdict.score == 0.0
+    assert verdict.feedback.startswith("Not verified")
+
+
+async def test_a_candidate_raising_in_a_setup_line_fails_the_tests_after_it() -> None:
+    verifier = PythonTestVerifier("x = f(3)\nassert x == 9\nassert f(2) == 4\n", entry_point="f")
+    verdict = await verifier.verify("def f(n):\n    raise ValueError('no')\n")
+    assert verdict.status is VerdictStatus.FAILED and verdict.score == 0.0
+    assert [t.exception_type for t in verdict.tests] == ["ValueError", "ValueError"]
+    assert "`x = f(3)` raised ValueError in your code" in (verdict.tests[0].message or "")
+
+
+async def test_a_value_that_cannot_cross_as_data_is_its_own_verdict() -> None:
+    verifier = PythonTestVerifier("assert f() == [1, 2]\n", entry_point="f")
+    verdict = await verifier.verify("def f():\n    return (x for x in [1, 2])\n")
+    assert verdict.status is VerdictStatus.UNSUPPORTED_VALUE and not verdict.passed
+    assert verdict.tests[0].outcome is Outcome.UNSUPPORTED_VALUE
+    assert "generator" in verdict.feedback and "plain data" in verdict.feedback
+
+
+HONEST_TYPES = '''
+def check(candidate):
+    assert candidate("tuple") == (1, 2)
+    assert candidate("tuple") != [1, 2]
+    assert candidate("list") == [1, 2]
+    assert candidate("dict") == {"a": [1, {2}], (1, 2): None}
+    assert candidate("counter") == {"a": 2}
+    assert candidate("float") == 0.30000000000000004
+    assert abs(candidate("float") - 0.3) < 1e-9
+    assert candidate("bool") is True
+    assert candidate("none") is None
+    assert candidate("big") == 2 ** 200
+    assert candidate("bytes") == b"\\x00"
+    assert math.isnan(candidate("nan"))
+    assert SCALE == 10 and helper(2) == 20
+    try:
+        candidate("raise")
+        assert False, "expected ValueError"
+    except ValueError as exc:
+        assert "bad kind" in str(exc)
+'''
+
+
+async def test_honest_answers_of_every_plain_type_pass() -> None:
+    code = '''
+import collections, math
+SCALE = 10
+def helper(x):
+    return x * SCALE
+def f(kind):
+    return {
+        "tuple": (1, 2), "list": [1, 2], "dict": {"a": [1, {2}], (1, 2): None},
+        "counter": collections.Counter("aa"), "float": 0.1 + 0.2, "bool": True, "none": None,
+        "big": 2 ** 200, "bytes": b"\\x00", "nan": float("nan"),
+    }[kind] if kind != "raise" else (_ for _ in ()).throw(ValueError("bad kind"))
+'''
+    verdict = await PythonTestVerifier(HONEST_TYPES, entry_point="f").verify(code)
+    assert verdict.passed, verdict.feedback
+    assert len(verdict.tests) == 14

@@ -1,0 +1,438 @@
+"""The test driver: trusted code that runs the tests against a candidate living in another process.
+
+A standalone program (with `_plain_data.py`'s source prepended) that the verifier runs inside
+the sandbox. It reads its payload (the candidate, the test steps, limits) on stdin, starts the
+candidate's own process (`_candidate_process.py`, a fresh interpreter that never sees the payload),
+and runs each test here: the test code, the expected values, the comparison and the report all
+live in this process, which the candidate cannot read, signal or write to. The candidate's
+functions appear in the tests as proxies; each call sends its arguments to the candidate's
+process and gets back plain data, decoded here into fresh builtin values, so an object that lies
+about equality cannot cross. The report is one JSON record per line on fd 1.
+"""
+
+import builtins
+import ctypes
+import importlib
+import json
+import operator
+import os
+import select
+import signal
+import struct
+import subprocess
+import sys
+import time
+import types
+from typing import Any
+
+from agentloop.sandbox._plain_data import BadEncoding, Unencodable, dumps, loads  # embedded
+
+_TEST = "<test>"
+_PR_SET_DUMPABLE = 4
+_OPS: dict[str, Any] = {
+    "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
+    ">=": operator.ge, "is": operator.is_, "is not": operator.is_not,
+    "in": lambda a, b: a in b, "not in": lambda a, b: a not in b,
+}
+_BUILTIN_EXCEPTIONS = {
+    name: value for name, value in vars(builtins).items()
+    if isinstance(value, type) and issubclass(value, Exception)
+}
+
+
+class _Timeout(BaseException):
+    """The per-test timer ran out (a BaseException: test code's `except Exception` won't eat it)."""
+
+
+class _Unsupported(BaseException):
+    """The candidate returned a value that cannot cross as plain data."""
+
+
+class _CandidateDied(BaseException):
+    """The candidate's process ended, or broke the protocol, during a request."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind, self.message = kind, message
+
+
+class CandidateError(Exception):
+    """An exception the candidate raised whose type is not a builtin one; `type_name` names it."""
+
+    type_name = "Exception"
+
+
+def _raise_from_candidate(reply: dict[str, Any]) -> BaseException:
+    """A fresh exception standing for the one the candidate raised (never its object)."""
+    name = str(reply["raised"])
+    kind = _BUILTIN_EXCEPTIONS.get(name)
+    exc: BaseException
+    if kind is not None:
+        try:
+            exc = kind(str(reply["message"]))
+        except Exception:
+            exc = CandidateError(str(reply["message"]))
+    else:
+        exc = CandidateError(str(reply["message"]))
+    exc.candidate_type = name  # type: ignore[attr-defined]
+    exc.candidate_traceback = str(reply.get("traceback") or "")  # type: ignore[attr-defined]
+    exc.candidate_memory = bool(reply.get("memory"))  # type: ignore[attr-defined]
+    return exc
+
+
+class CandidateProcess:
+    """The candidate's interpreter, spoken to over two pipes."""
+
+    def __init__(self, program: str, payload: dict[str, Any]) -> None:
+        self._program = program
+        self._payload = payload
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        path = dumps([entry for entry in sys.path if entry])
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", self._program, path,
+             str(int(self._payload["output_limit"]))],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            close_fds=True, start_new_session=True,
+        )
+
+    def kill(self) -> None:
+        process, self.process = self.process, None
+        if process is None:
+            return
+        try:
+            os.killpg(process.pid, signal.SIGKILL)  # the candidate's children too
+        except (ProcessLookupError, PermissionError):
+            process.kill()
+        process.wait()
+
+    def died(self) -> _CandidateDied:
+        """What ended the process, which has just closed its end (killed if it lingers)."""
+        process, self.process = self.process, None
+        if process is None:
+            return _CandidateDied("Crash", "the candidate's process could not be started")
+        try:
+            status = process.wait(timeout=0.5)
+        except subprocess.TimeoutExpired:
+            self.process = process
+            self.kill()
+            return _CandidateDied("Crash", "the candidate's process closed its reply channel")
+        if status == 251:
+            return _CandidateDied("MemoryError", "ran out of memory")
+        if status < 0:
+            try:
+                name = signal.Signals(-status).name
+            except ValueError:
+                name = f"signal {-status}"
+            if -status == signal.SIGKILL:
+                return _CandidateDied(
+                    "Crash", "the process was killed (SIGKILL: out of memory, or killed itself)"
+                )
+            return _CandidateDied("Crash", f"the process was killed by {name}")
+        return _CandidateDied("Crash", f"the process exited with status {status}")
+
+    def broke_protocol(self) -> _CandidateDied:
+        self.kill()
+        return _CandidateDied("Crash", "the candidate's process sent a malformed reply")
+
+    def request(self, message: dict[str, Any], deadline: float) -> dict[str, Any]:
+        """Send one request; its reply, or `_Timeout` / `_CandidateDied`."""
+        if self.process is None:
+            self.start()
+        process = self.process
+        assert process is not None and process.stdin is not None and process.stdout is not None
+        body = dumps(message).encode()
+        try:
+            process.stdin.write(struct.pack(">I", len(body)) + body)
+            process.stdin.flush()
+        except OSError:
+            raise self.died() from None
+        source = process.stdout.fileno()
+        header = self._read(source, 4, deadline)
+        (size,) = struct.unpack(">I", header)
+        if size > 64 * 1024 * 1024:
+            raise self.broke_protocol()
+        try:
+            reply = loads(self._read(source, size, deadline).decode())
+        except (BadEncoding, UnicodeDecodeError):
+            raise self.broke_protocol() from None
+        if type(reply) is not dict:
+            raise self.broke_protocol()
+        return reply
+
+    def _read(self, fd: int, size: int, deadline: float) -> bytes:
+        data = bytearray()
+        while len(data) < size:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.kill()
+                raise _Timeout()
+            readable, _, _ = select.select([fd], [], [], remaining)
+            if not readable:
+                continue
+            chunk = os.read(fd, size - len(data))
+            if not chunk:
+                raise self.died()
+            data += chunk
+        return bytes(data)
+
+
+class _Driver:
+    def __init__(self, payload: dict[str, Any], emit: Any) -> None:
+        self.payload = payload
+        self.emit = emit
+        self.per_test = float(payload["test_timeout"])
+        self.value_limit = int(payload.get("value_limit", 500))
+        self.candidate = CandidateProcess(payload["candidate_program"], payload)
+        self.deadline = 0.0
+        self.loaded: dict[str, Any] | None = None
+
+    # -- the candidate's side ----------------------------------------------------------------
+
+    def load(self, timeout: float) -> dict[str, Any]:
+        """Start the candidate's process and load the candidate; the load reply."""
+        self.candidate.kill()
+        message = {"op": "load", "source": self.payload["candidate"],
+                   "entry_point": self.payload.get("entry_point")}
+        return self.candidate.request(message, time.monotonic() + timeout)
+
+    def call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        if self.loaded is None:  # an earlier test killed it: a fresh process for this one
+            reply = self.load(max(self.deadline - time.monotonic(), 0.01))
+            if "loaded" not in reply:
+                self.candidate.kill()
+                raise _CandidateDied("Crash", "the candidate's code did not load again in a "
+                                     "fresh process after an earlier test stopped it")
+            self.loaded = reply
+        try:
+            message = {"op": "call", "name": name, "args": list(args), "kwargs": kwargs}
+            dumps(message)
+        except Unencodable as exc:
+            raise TypeError(f"the test passes {exc.type_name}, which cannot be sent to the "
+                            "candidate's process (only plain data can)") from None
+        try:
+            reply = self.candidate.request(message, self.deadline)
+        except BaseException:
+            self.candidate.kill()  # mid-call: the process is out of step, or gone
+            self.loaded = None
+            raise
+        if "value" in reply:
+            try:
+                return loads(str(reply["value"]))
+            except BadEncoding:
+                self.loaded = None
+                raise self.candidate.broke_protocol() from None
+        if "unsupported" in reply:
+            raise _Unsupported(str(reply["unsupported"])[:200])
+        if "raised" in reply:
+            raise _raise_from_candidate(reply)
+        self.loaded = None
+        raise self.candidate.broke_protocol()
+
+    def proxy(self, name: str) -> Any:
+        driver = self
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return driver.call(name, args, kwargs)
+
+        call.__name__ = call.__qualname__ = name
+        return call
+
+    # -- the tests' side ---------------------------------------------------------------------
+
+    def namespace(self, loaded: dict[str, Any]) -> dict[str, Any]:
+        """The tests' globals: the candidate's functions as proxies, its data as fresh values."""
+        namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
+        module = types.ModuleType("solution")
+        shadowed = set(vars(builtins))
+        for name, text in dict(loaded.get("values") or {}).items():
+            try:
+                module.__dict__[str(name)] = loads(str(text))
+            except BadEncoding:
+                continue
+        for name, target in dict(loaded.get("modules") or {}).items():
+            # The tests may lean on the candidate's imports, as HumanEval's do; import the same
+            # standard module here, never anything of the candidate's.
+            if str(target) in sys.stdlib_module_names:
+                try:
+                    module.__dict__[str(name)] = importlib.import_module(str(target))
+                except Exception:
+                    pass
+        for name in list(loaded.get("functions") or []):
+            module.__dict__[str(name)] = self.proxy(str(name))
+        for name, value in module.__dict__.items():
+            if not name.startswith("__") and name not in shadowed:
+                namespace[name] = value
+        sys.modules["solution"] = module
+        return namespace
+
+    def timed(self, function: Any) -> Any:
+        self.deadline = time.monotonic() + self.per_test
+        signal.setitimer(signal.ITIMER_REAL, self.per_test)
+        try:
+            return function()
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+    def run_test(self, index: int, step: dict[str, Any], namespace: dict[str, Any]) -> None:
+        started = time.perf_counter()
+        record: dict[str, Any] = {"event": "result", "index": index}
+        limit = self.value_limit
+        try:
+            if step.get("left") is not None:
+                left = self.timed(lambda: eval(compile(step["left"], _TEST, "eval"), namespace))
+                right = self.timed(lambda: eval(compile(step["right"], _TEST, "eval"), namespace))
+                compare = _OPS[step["op"]]
+                if self.timed(lambda: bool(compare(left, right))):
+                    record["outcome"] = "passed"
+                else:
+                    on_left = step["actual_side"] == "left"
+                    actual, expected = (left, right) if on_left else (right, left)
+                    op = step["op"]
+                    record.update(
+                        outcome="failed", exception_type="AssertionError",
+                        actual=_short_repr(actual, limit),
+                        expected=(
+                            _short_repr(expected, limit) if op == "=="
+                            else f"{op} {_short_repr(right, limit)}" if on_left
+                            else f"{_short_repr(left, limit)} {op} (this value)"
+                        ),
+                    )
+                    if step.get("message"):
+                        try:
+                            text = self.timed(lambda: str(eval(step["message"], namespace)))
+                            record["message"] = text[:limit]
+                        except Exception:
+                            pass
+            else:
+                code = compile(step["code"], _TEST, "exec")
+                self.timed(lambda: exec(code, namespace))
+                record["outcome"] = "passed"
+        except BaseException as exc:
+            record.update(self.describe(exc))
+            if record["outcome"] == "failed":
+                record["message"] = (str(exc)[:limit] or None)
+        record["duration_s"] = time.perf_counter() - started
+        self.emit(record)
+
+    def describe(self, exc: BaseException) -> dict[str, Any]:
+        """A test's outcome fields for the exception that ended it."""
+        limit = self.value_limit
+        if isinstance(exc, _Timeout):
+            return {"outcome": "timeout", "message": f"took longer than {self.per_test:g}s"}
+        if isinstance(exc, _Unsupported):
+            return {"outcome": "unsupported_value", "exception_type": "UnsupportedValue",
+                    "message": f"returned {exc.args[0]}, which cannot be checked: return plain "
+                               "data (numbers, strings, lists, tuples, dicts, sets)"}
+        if isinstance(exc, _CandidateDied):
+            return {"outcome": "error", "exception_type": exc.kind, "message": exc.message,
+                    "memory": exc.kind == "MemoryError"}
+        from_candidate = getattr(exc, "candidate_type", None)
+        if isinstance(exc, AssertionError) and from_candidate is None:
+            return {"outcome": "failed", "exception_type": "AssertionError"}
+        kind = from_candidate or type(exc).__name__
+        return {"outcome": "error", "exception_type": str(kind)[:100],
+                "message": str(exc)[:limit],
+                "traceback": getattr(exc, "candidate_traceback", None) or None,
+                "memory": bool(getattr(exc, "candidate_memory", False))}
+
+    def run(self) -> None:
+        try:
+            loaded = self.load(float(self.payload["load_timeout"]))
+        except _Timeout:
+            self.emit({"event": "load_timeout"})
+            return
+        except _CandidateDied as exc:
+            self.emit({"event": "load_error", "exception_type": exc.kind, "message": exc.message,
+                       "traceback": None, "memory": exc.kind == "MemoryError"})
+            return
+        if "syntax_error" in loaded:
+            self.emit({"event": "syntax_error", "message": str(loaded["syntax_error"]),
+                       "lineno": loaded.get("lineno") if type(loaded.get("lineno")) is int
+                       else None, "text": str(loaded.get("text") or "")})
+            return
+        if "load_error" in loaded:
+            error = dict(loaded["load_error"])
+            self.emit({"event": "load_error", "exception_type": str(error.get("raised")),
+                       "message": str(error.get("message")),
+                       "traceback": str(error.get("traceback") or ""),
+                       "memory": bool(error.get("memory"))})
+            return
+        if "missing_entry_point" in loaded:
+            self.emit({"event": "missing_entry_point", "name": str(loaded["missing_entry_point"]),
+                       "defined": [str(name) for name in list(loaded.get("defined") or [])]})
+            return
+        self.loaded = loaded
+        self.emit({"event": "loaded"})
+        namespace = self.namespace(loaded)
+        index = -1
+        for step in self.payload["steps"]:
+            if step["kind"] == "setup":
+                try:
+                    code = compile(step["code"], _TEST, "exec")
+                    self.timed(lambda: exec(code, namespace))  # noqa: B023
+                except BaseException as exc:
+                    described = self.describe(exc)
+                    self.emit({"event": "setup_error", "source": step["source"],
+                               "from_candidate": hasattr(exc, "candidate_type")
+                               or not isinstance(exc, Exception),
+                               "exception_type": described.get("exception_type", "Timeout"),
+                               "message": described.get("message") or str(exc)[:self.value_limit]})
+                    return
+                continue
+            index += 1
+            self.run_test(index, step, namespace)
+
+    def output(self) -> dict[str, Any]:
+        empty = {"event": "output", "stdout": "", "stderr": "", "truncated": False}
+        if self.loaded is None:
+            return empty
+        try:
+            reply = self.candidate.request({"op": "output"}, time.monotonic() + 2.0)
+        except BaseException:
+            return empty
+        return {"event": "output", "stdout": str(reply.get("stdout", "")),
+                "stderr": str(reply.get("stderr", "")), "truncated": bool(reply.get("truncated"))}
+
+
+def _short_repr(value: Any, limit: int) -> str:
+    text = repr(value)  # a fresh builtin value: its repr is ours
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def main() -> None:
+    # Not dumpable: the candidate's process (same uid) can neither ptrace this one nor open its
+    # /proc/<pid>/mem or /proc/<pid>/fd/*.
+    prctl: Any = ctypes.CDLL(None).prctl
+    prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
+    chunks = []
+    while chunk := os.read(0, 1 << 20):
+        chunks.append(chunk)
+    payload: dict[str, Any] = json.loads(b"".join(chunks))
+    report = os.dup(1)
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+
+    def emit(record: dict[str, Any]) -> None:
+        data = memoryview((json.dumps(record) + "\n").encode())
+        while data:
+            data = data[os.write(report, data) :]
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        raise _Timeout()
+
+    signal.signal(signal.SIGALRM, on_alarm)
+    driver = _Driver(payload, emit)
+    try:
+        driver.run()
+        emit(driver.output())
+    finally:
+        driver.candidate.kill()
+    emit({"event": "done"})
+
+
+if __name__ == "__main__":
+    main()
