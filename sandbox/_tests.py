@@ -75,11 +75,12 @@ def _segment(source: str, node: ast.AST) -> str:
     last: int = getattr(node, "end_col_offset", 0)
     if start == end:
         return lines[start - 1].encode()[first:last].decode()
-    # A statement nested in a function keeps its body's indentation relative to its first line.
     head = lines[start - 1].encode()
-    parts = [" " * first + head[first:].decode(), *lines[start:end - 1],
-             lines[end - 1].encode()[:last].decode()]
-    return textwrap.dedent("".join(parts))
+    parts = [head[first:].decode(), *lines[start:end - 1], lines[end - 1].encode()[:last].decode()]
+    if not isinstance(node, ast.stmt):
+        return "".join(parts)  # inside brackets, indentation does not matter
+    # A statement nested in a function keeps its body's indentation relative to its first line.
+    return textwrap.dedent(" " * first + "".join(parts))
 
 
 @lru_cache(maxsize=32)

@@ -36,6 +36,16 @@ def test_a_multi_line_statement_in_check_is_dedented_whole() -> None:
     compile(source, "<test>", "exec")  # was an IndentationError: `except` kept its indent
 
 
+def test_a_multi_line_assert_keeps_both_sides_evaluable() -> None:
+    plan = plan_tests(
+        "def check(candidate):\n    assert candidate('a b') == [\n        'a', 'b'\n    ]\n",
+        entry_point="split",
+    )
+    step = plan.tests[0]
+    assert step.right is not None
+    assert eval(compile(step.right, "<test>", "eval")) == ["a", "b"]  # was an IndentationError
+
+
 def test_the_side_that_calls_the_code_is_the_actual_value() -> None:
     plan = plan_tests("assert 3 == add(1, 2)\n", entry_point="add")
     assert plan.tests[0].actual_side == "right"
