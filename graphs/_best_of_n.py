@@ -17,6 +17,7 @@ from agentloop.graphs._nodes import (
     budget_left,
     check_with_judge,
     check_with_verifier,
+    cut_short_by,
     fan_out_unscored,
     node,
     propose,
@@ -30,7 +31,7 @@ from agentloop.graphs._state import (
     best_candidate,
     checkpointed,
 )
-from agentloop.roles import Actor, Judge, Task, VerifierFactory, verifier_factory
+from agentloop.roles import Actor, Judge, Task, VerifierFactory, verifier_factory, visible_tests
 from agentloop.tracing import current_span
 
 __all__ = ["BestOfNState", "Match", "best_of_n_graph"]
@@ -75,6 +76,11 @@ class BestOfNState(GraphState):
     bracket_round: int = 0
     matches: Annotated[list[Match], operator.add] = Field(default_factory=list)
     winner: str | None = None
+    judged: bool | None = None
+    """Whether every judgement the strategy called for was made: False when there is no judge,
+    or when the budget ran out before the judge scored the samples or finished the bracket."""
+    selection: str | None = None
+    """How the winner was chosen, in words (`RunResult.extra["selection"]`)."""
 
 
 def best_of_n_graph(
@@ -103,7 +109,7 @@ def best_of_n_graph(
     make_verifier = verifier_factory(verifier)
 
     async def start(state: BestOfNState) -> dict[str, Any]:
-        return {"tests": list(state.task.tests), "round": 1}
+        return {"tests": visible_tests(state.task), "round": 1}
 
     def fan_out_samples(state: BestOfNState) -> list[Send]:
         return [Send("sample", SampleJob(task=state.task, index=i)) for i in range(n)]
@@ -148,6 +154,10 @@ def best_of_n_graph(
             pool = [by_id[i] for i in alive] or list(state.candidates)
             winner = best_candidate(pool)
             update["winner"] = winner.id if winner else None
+            judged, selection = _selection(state, alive, judge is not None, stopping)
+            update |= {"judged": judged, "selection": selection}
+            if (s := current_span()) is not None:
+                s.set_attributes({"agentloop.judged": judged, "agentloop.selection": selection})
             if state.stop_reason is None:
                 if stopping:
                     update["stop_reason"] = StopReason.BUDGET
@@ -226,3 +236,35 @@ def best_of_n_graph(
     builder.add_conditional_edges("bracket", router(fan_out_matches), ["match", END])
     builder.add_edge("match", "bracket")
     return builder.compile(checkpointer=checkpointer, name="best_of_n")
+
+
+def _selection(
+    state: BestOfNState, alive: list[str], has_judge: bool, stopping: bool
+) -> tuple[bool, str]:
+    """Whether the winner was judged as the strategy intends, and how it was chosen."""
+    candidates = state.candidates
+    if not candidates:
+        return False, "no sample was made"
+    tested = any(c.passed is not None for c in candidates)
+    if tested:
+        ranked_by = "the best pass fraction on the visible tests"
+    elif any(c.status is None and c.score is not None for c in candidates):
+        ranked_by = "the highest score among the samples the judge scored"
+    else:
+        ranked_by = ""  # neither the tests nor the judge ranked the samples
+    if has_judge and stopping and (len(alive) > 1 or any(c.score is None for c in candidates)):
+        why = cut_short_by(state.stop_reason)
+        if ranked_by:
+            return False, f"not judged: {why} before the judge finished; the winner has {ranked_by}"
+        return False, (
+            f"not judged: {why} before the judge scored any sample; the first sample is "
+            "returned, unranked"
+        )
+    if not has_judge:
+        if ranked_by:
+            return False, f"no judge: the winner has {ranked_by}"
+        return False, "no judge and nothing verified: the first sample is returned, unranked"
+    if len(alive) <= 1 and state.bracket_round == 0 and tested:
+        return True, "the only sample with the best result on the visible tests"
+    return True, "won the judge's bracket"
+

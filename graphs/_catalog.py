@@ -19,7 +19,6 @@ from agentloop.graphs._self_refine import self_refine_graph
 from agentloop.graphs._try_again import try_again_graph
 from agentloop.roles import (
     ChatModel,
-    DocstringTestWriter,
     LLMActor,
     LLMCritic,
     LLMJudge,
@@ -28,7 +27,7 @@ from agentloop.roles import (
     Task,
     TestWriter,
     VerifierFactory,
-    docstring_tests,
+    visible_tests,
 )
 
 if TYPE_CHECKING:
@@ -63,10 +62,9 @@ def _explorer(model: ChatModel, config: GenerateConfig | None, temperature: floa
 
 
 def _test_writer(model: ChatModel, task: Task) -> TestWriter | None:
-    if not task.is_code or task.tests:
+    # A task with visible tests (its own, or its docstring's examples) is checked by those.
+    if not task.is_code or visible_tests(task):
         return None
-    if docstring_tests(task.prompt, task.entry_point):
-        return DocstringTestWriter()
     return LLMTestWriter(model)
 
 

@@ -16,6 +16,7 @@ from agentloop.graphs._nodes import (
     budget_left,
     check_with_judge,
     check_with_verifier,
+    cut_short_by,
     fan_out_unscored,
     node,
     propose,
@@ -41,6 +42,7 @@ from agentloop.roles import (
     TestWriter,
     VerifierFactory,
     verifier_factory,
+    visible_tests,
 )
 
 __all__ = ["LatsState", "lats_graph"]
@@ -70,6 +72,10 @@ class LatsState(GraphState):
     selected: str | None = None
     """The node being expanded in this iteration."""
     iteration: int = 0
+    judged: bool | None = None
+    """False when the budget ran out before the judge valued every candidate made."""
+    selection: str | None = None
+    """Why the best candidate may not be the best the search made, in words."""
 
 
 def lats_graph(
@@ -119,7 +125,7 @@ def lats_graph(
     @node("start")
     async def start(state: LatsState) -> dict[str, Any]:
         task = state.task
-        tests = list(task.tests)
+        tests = visible_tests(task)
         if task.is_code and not tests and test_writer is not None:
             tests = await write_tests(task, test_writer, make_verifier)
         if not (task.is_code and task.entry_point) and judge is None:
@@ -205,6 +211,19 @@ def lats_graph(
         update: dict[str, Any] = {"tree": rows}
         if any(row.passed for row in new):
             update["stop_reason"] = StopReason.SOLVED
+        if state.judged is None and any(c.score is None for c in state.candidates):
+            # A child whose valuation was cut short (the judge's call hit the budget) is in no
+            # ranking: the result must not pass an unvalued candidate off as the best.
+            why = cut_short_by(state.stop_reason)
+            valued = any(c.score is not None for c in state.candidates)
+            update["judged"] = False
+            update["selection"] = (
+                f"not judged: {why} before every candidate was valued; the best of those "
+                "valued is returned"
+                if valued
+                else f"not judged: {why} before any candidate was valued; the first candidate "
+                "is returned, unranked"
+            )
         return update
 
     def fan_out_reflections(state: LatsState) -> list[Send] | str:

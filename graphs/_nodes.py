@@ -5,6 +5,7 @@ A custom graph reuses these: wrap each node function with `node(name)` and call 
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
@@ -15,7 +16,7 @@ from langgraph.types import Send
 from agentloop._budget import Budget
 from agentloop._memory import MemoryStore
 from agentloop._verdict import Verdict
-from agentloop.errors import BudgetExhausted
+from agentloop.errors import BudgetExhausted, ModelError
 from agentloop.graphs._events import GraphEvent, current_node, emit, events_wanted
 from agentloop.graphs._judge_memory import remember_pointwise
 from agentloop.graphs._state import Candidate, ScoreJob, StopReason
@@ -44,8 +45,10 @@ __all__ = [
     "check_with_critic",
     "check_with_judge",
     "check_with_verifier",
+    "cut_short_by",
     "decide_stop",
     "fan_out_unscored",
+    "model_failures",
     "node",
     "propose",
     "reflect",
@@ -65,13 +68,21 @@ class NodeFunction(Protocol[In_contra]):
     def __call__(self, state: In_contra) -> Awaitable[Update]: ...
 
 
+model_failures: contextvars.ContextVar[list[ModelError] | None] = contextvars.ContextVar(
+    "agentloop_model_failures", default=None
+)
+"""Set by `run_graph` to a list: the model errors that ended nodes of this run, in order."""
+
+
 def node(
     name: str, *, round_of: Callable[[Any], int | None] | None = None
 ) -> Callable[[Callable[[In], Awaitable[Update]]], NodeFunction[In]]:
     """Make a graph node out of `fn`: a NODE span, started/finished events, and a budget stop.
 
     A `BudgetExhausted` raised inside becomes the update `stop_reason=budget`, so a branch that
-    runs out ends the run with the best candidate so far instead of crashing it.
+    runs out ends the run with the best candidate so far instead of crashing it. A `ModelError`
+    (a call that failed past its retries) likewise becomes `stop_reason=error`: the node's span
+    records it, and so does `model_failures` when the run collects them.
     """
 
     def wrap(fn: Callable[[In], Awaitable[Update]]) -> NodeFunction[In]:
@@ -91,6 +102,12 @@ def node(
                 except BudgetExhausted as exc:
                     s.set_attribute("agentloop.budget_exhausted", exc.limit)
                     update = {"stop_reason": StopReason.BUDGET}
+                except ModelError as exc:
+                    # Parallel branches that are still running finish and keep their results.
+                    s.record_error(exc)
+                    if (failures := model_failures.get()) is not None:
+                        failures.append(exc)
+                    update = {"stop_reason": StopReason.ERROR}
                 finally:
                     current_node.reset(token)
             if wanted:
@@ -100,6 +117,11 @@ def node(
         return run
 
     return wrap
+
+
+def cut_short_by(stop: StopReason | None) -> str:
+    """What ended a phase of a run early, in words ("the budget ran out")."""
+    return "a model call failed" if stop is StopReason.ERROR else "the budget ran out"
 
 
 def budget_left(budget: Budget | None) -> bool:
@@ -156,20 +178,25 @@ def _announce(candidate: Candidate, *, evaluator: str, label: str, explanation: 
 async def check_with_verifier(
     candidate: Candidate, task: Task, tests: Sequence[str], verifier: VerifierFactory
 ) -> Candidate:
-    """Run the candidate against `tests`; its score becomes the pass fraction."""
+    """Run the candidate against `tests`; its score becomes the pass fraction.
+
+    A verdict that verified nothing (no test ran, the tests or the sandbox failed: see
+    `VerdictStatus.verified`) leaves `passed` None and the score 0: such a candidate is never
+    solved, whatever the verifier's status says about the code itself.
+    """
     verdict: Verdict = await verifier(task, tests).verify(candidate.text)
+    verified = verdict.status.verified
+    passed = verdict.passed if verified else None
     checked = candidate.model_copy(
         update={
-            "score": verdict.score,
-            "passed": verdict.passed,
-            "feedback": verdict.feedback or ("All tests passed." if verdict.passed else ""),
+            "score": verdict.score if verified else 0.0,
+            "passed": passed,
+            "feedback": verdict.feedback or ("All tests passed." if passed else ""),
             "status": str(verdict.status),
         }
     )
-    _announce(
-        checked, evaluator="verifier", label="pass" if verdict.passed else "fail",
-        explanation=verdict.feedback,
-    )
+    label = ("pass" if passed else "fail") if verified else str(verdict.status)
+    _announce(checked, evaluator="verifier", label=label, explanation=verdict.feedback)
     return checked
 
 

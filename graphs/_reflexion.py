@@ -28,7 +28,15 @@ from agentloop.graphs._nodes import (
 from agentloop.graphs._state import Candidate, GraphState, best_candidate
 from agentloop.memory import lesson as lesson_entry
 from agentloop.memory import retrieve_for_prompt
-from agentloop.roles import Actor, Critic, Reflector, TestWriter, VerifierFactory, verifier_factory
+from agentloop.roles import (
+    Actor,
+    Critic,
+    Reflector,
+    TestWriter,
+    VerifierFactory,
+    verifier_factory,
+    visible_tests,
+)
 from agentloop.tracing import current_span
 
 __all__ = ["LessonPolicy", "ReflexionState", "reflexion_graph"]
@@ -133,7 +141,7 @@ def reflexion_graph(
     async def prepare(state: ReflexionState) -> dict[str, Any]:
         update: dict[str, Any] = {}
         task = state.task
-        tests = list(task.tests)
+        tests = visible_tests(task)
         if task.is_code and not tests and test_writer is not None:
             tests = await write_tests(task, test_writer, make_verifier)
         update["tests"] = tests

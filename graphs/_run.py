@@ -14,13 +14,14 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import StreamMode
 
-from agentloop._budget import Budget, BudgetUsage
+from agentloop._budget import Budget, BudgetUsage, run_budget
 from agentloop._memory import MemoryStore
 from agentloop._messages import Usage
-from agentloop.errors import BudgetExhausted, ConfigError
+from agentloop.errors import BudgetExhausted, ConfigError, ModelError
 from agentloop.graphs._catalog import build_graph
 from agentloop.graphs._checkpoint import open_checkpointer
 from agentloop.graphs._events import GraphEvent, listening
+from agentloop.graphs._nodes import model_failures
 from agentloop.graphs._state import Candidate, RunResult, StopReason, best_candidate
 from agentloop.roles import ChatModel, Task, VerifierFactory
 from agentloop.tracing import SpanKind, span
@@ -62,6 +63,10 @@ def _result(
         extra["matches"] = [m.model_dump(mode="json") for m in values["matches"]]
     if values.get("tree"):
         extra["tree"] = [n.model_dump(mode="json") for n in values["tree"]]
+    if values.get("selection"):
+        # How the graph chose its result, where a judge could not finish (best-of-N, LATS).
+        extra["judged"] = bool(values.get("judged"))
+        extra["selection"] = values["selection"]
     return RunResult(
         graph=name,
         task=task.name,
@@ -84,6 +89,7 @@ async def run_graph(
     verifier: VerifierFactory | None = None,
     checkpoint: str | Path | None = None,
     thread_id: str | None = None,
+    resume: bool = False,
     max_concurrency: int = 4,
     on_event: EventHandler | None = None,
     **options: Any,
@@ -95,11 +101,16 @@ async def run_graph(
             default LLM roles on `model`, or a compiled graph you built (then `model`, `config`,
             `memory`, `verifier` and `options` are not used).
         task: a `Task`, or a bare prompt.
-        model: a model string or a client. A client you pass keeps its own budget: give this
-            function the same `budget` so that the result reports what was spent.
-        budget: shared by every branch; when it runs out the run ends with stop reason `budget`.
+        model: a model string or a client. A client you pass keeps its own budget, and spends
+            from `budget` too.
+        budget: every model call made inside the run spends from it, whoever built the client
+            (and from the client's own budget, if any); when it runs out the run ends with stop
+            reason `budget`.
         checkpoint: an SQLite file; with `thread_id` of an unfinished run, that run resumes from
-            its last completed node (finished model calls are not made again).
+            its last completed node (finished model calls are not made again), with what it had
+            spent of its budget.
+        resume: `thread_id` must name a run in `checkpoint` (else a `GraphError`), instead of
+            starting a new run under that id.
         max_concurrency: most graph branches (and model calls) in flight at once.
         on_event: called with each `GraphEvent` as it happens (progress displays).
         options: the named graph's options (e.g. `max_rounds=3`, `n=4`).
@@ -107,6 +118,8 @@ async def run_graph(
     if isinstance(task, str):
         task = Task.from_prompt(task)
     budget = budget if budget is not None else Budget()
+    if resume:
+        _check_resumable(checkpoint, thread_id)
     thread_id = thread_id or uuid.uuid4().hex
     started = time.monotonic()
     spent_before = budget.spent
@@ -156,6 +169,16 @@ async def run_graph(
                 finished = not snapshot.next
                 # None tells LangGraph to go on from the last checkpoint.
                 graph_input = None
+                spent_earlier = await saver.spent_by(thread_id)
+                if spent_earlier is not None:
+                    budget.restore(spent_earlier)
+            elif resume:
+                raise GraphError(
+                    f"no run with thread id {thread_id!r} in checkpoint file {str(checkpoint)!r}; "
+                    "check the id (printed when the run started), or start a new run without it"
+                )
+            spent_before = budget.spent
+            saver.spent = _spent_since(spent_before, spent_earlier if resumed else None, budget)
         attributes = {
             "agentloop.graph": name,
             "agentloop.task": task.name,
@@ -163,7 +186,15 @@ async def run_graph(
             "agentloop.resumed": resumed,
         }
         with span(f"invoke_workflow {name}", kind=SpanKind.WORKFLOW, attributes=attributes) as root:
+            if saver is not None:
+                # The workflow span is written when the run ends; a run killed before then
+                # still leaves this one, saying which thread resumes it.
+                with span("checkpoint", attributes={**attributes, "agentloop.checkpoint": str(
+                    checkpoint)}):
+                    pass
             stop: StopReason | None = None
+            failures: list[ModelError] = []
+            failures_token = model_failures.set(failures)
             try:
                 if not finished:
                     # With a checkpointer, each step is on disk before the next starts, so a
@@ -190,7 +221,19 @@ async def run_graph(
             except BudgetExhausted:
                 # Raised outside any node (a router, a custom node without `node()`).
                 stop = StopReason.BUDGET
+            except ModelError as exc:
+                # Raised outside any node: the run ends with the best candidate of its last
+                # completed step (a checkpointed run can resume from there).
+                stop = StopReason.ERROR
+                failures.append(exc)
+            finally:
+                model_failures.reset(failures_token)
             result = _result(name, values, task=task, stop=stop)
+            if failures:
+                # A node that failed ends the run with stop reason `error` (see `node()`).
+                root.record_error(failures[0])
+                error = f"{type(failures[0]).__name__}: {failures[0]}"
+                result = result.model_copy(update={"extra": {**result.extra, "error": error}})
             usage, calls = _usage_between(spent_before, budget.spent)
             result = result.model_copy(
                 update={

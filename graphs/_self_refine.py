@@ -18,7 +18,7 @@ from agentloop.graphs._nodes import (
     propose,
 )
 from agentloop.graphs._state import GraphState, best_candidate
-from agentloop.roles import Actor, Critic, VerifierFactory, verifier_factory
+from agentloop.roles import Actor, Critic, VerifierFactory, verifier_factory, visible_tests
 
 __all__ = ["SelfRefineState", "self_refine_graph"]
 
@@ -60,7 +60,10 @@ def self_refine_graph(
             round=state.round + 1,
             parent=last.id if last else None,
         )
-        return {"candidates": [candidate], "round": state.round + 1, "tests": state.task.tests}
+        update: dict[str, Any] = {"candidates": [candidate], "round": state.round + 1}
+        if state.round == 0:
+            update["tests"] = visible_tests(state.task)
+        return update
 
     @node("critique")
     async def critique(state: SelfRefineState) -> dict[str, Any]:

@@ -56,6 +56,9 @@ class StopReason(StrEnum):
     """Every candidate the strategy makes was made and compared, and none passed the visible
     tests (best-of-N after its n samples and its bracket): the result is the best of them.
     Not a limit cut short, as `max_depth` and `budget` are: more of the same would not help."""
+    ERROR = "error"
+    """A model call failed for good (its retries spent, or an error not worth retrying): the
+    result is the best candidate so far, and `RunResult.extra["error"]` says what failed."""
 
 
 @checkpointed

@@ -17,7 +17,7 @@ from agentloop.graphs._nodes import (
     propose,
 )
 from agentloop.graphs._state import GraphState, best_candidate
-from agentloop.roles import Actor, Critic, VerifierFactory, verifier_factory
+from agentloop.roles import Actor, Critic, VerifierFactory, verifier_factory, visible_tests
 
 __all__ = ["TRY_AGAIN", "TryAgainState", "try_again_graph"]
 
@@ -61,7 +61,10 @@ def try_again_graph(
             round=state.round + 1,
             parent=last.id if last else None,
         )
-        return {"candidates": [candidate], "round": state.round + 1, "tests": state.task.tests}
+        update: dict[str, Any] = {"candidates": [candidate], "round": state.round + 1}
+        if state.round == 0:
+            update["tests"] = visible_tests(state.task)
+        return update
 
     @node("check")
     async def check(state: TryAgainState) -> dict[str, Any]:

@@ -5,12 +5,17 @@ The wording lives here, in one place: these strings go straight into a model's p
 
 from __future__ import annotations
 
+import re
+
 from agentloop._verdict import TestOutcome, TestResult, Verdict, VerdictStatus
 
 __all__ = ["feedback_for"]
 
 _MAX_FAILURES_SHOWN = 5
 _MAX_CHARS = 2000
+
+PLAIN_DATA = "numbers, strings, lists, tuples, dicts, sets"
+"""What a checked function may return: values that cross to the trusted checker as data."""
 
 _HEADLINES = {
     VerdictStatus.SYNTAX_ERROR: "The code does not parse:",
@@ -21,9 +26,44 @@ _HEADLINES = {
     ),
 }
 
+# Verdicts that checked nothing: said first and plainly, since none of them is a pass.
+_NOT_VERIFIED = {
+    VerdictStatus.NO_TESTS: (
+        "Not verified: no test ran (the tests are empty, or none of them could run), so "
+        "nothing is known about the code."
+    ),
+    VerdictStatus.SETUP_ERROR: (
+        "Not verified: the tests themselves failed to set up (an import or a helper in the "
+        "tests raised), so the code was not checked. Fix the tests:"
+    ),
+    VerdictStatus.VERIFIER_ERROR: (
+        "Not verified: the test run's report was missing or malformed, so nothing is known "
+        "about the code. Code must not exit the process, write to the test harness's "
+        "streams or files, or replace builtins."
+    ),
+}
+
+_UNSUPPORTED = re.compile(r"^returned (?P<type>.+?), which cannot be checked")
+
+
+def unsupported_value_feedback(type_name: str) -> str:
+    """What the actor is told when its function returned a value the checker cannot read."""
+    return (
+        f"your function returned an object of type {type_name} that cannot be checked; "
+        f"return plain data ({PLAIN_DATA})"
+    )
+
+
+def _unsupported_type(test: TestResult) -> str:
+    if test.message and (match := _UNSUPPORTED.match(test.message)):
+        return match["type"]
+    return test.actual or "an unknown type"
+
 
 def _describe(test: TestResult, timeout_s: float) -> str:
     head = f"`{test.source.strip().splitlines()[0] if test.source.strip() else test.name}`"
+    if test.outcome is TestOutcome.UNSUPPORTED_VALUE:
+        return f"- {head}: {unsupported_value_feedback(_unsupported_type(test))}"
     if test.outcome is TestOutcome.TIMEOUT:
         return f"- {head} timed out (over {timeout_s:g}s: an infinite loop, or far too slow)"
     if test.exception_type == "MemoryError":
@@ -46,6 +86,11 @@ def feedback_for(verdict: Verdict, test_timeout_s: float) -> str:
     if status is VerdictStatus.PASSED:
         count = len(verdict.tests)
         return f"All {count} tests passed." if count else "The code ran without errors (no tests)."
+    if status in _NOT_VERIFIED:
+        text = _NOT_VERIFIED[status]
+        if verdict.traceback:
+            text += "\n" + verdict.traceback.strip()
+        return text[:_MAX_CHARS]
     if not verdict.tests:
         if status is VerdictStatus.TIMEOUT:
             text = (

@@ -43,6 +43,7 @@ from agentloop.roles._test_writer import (
     parse_asserts,
     screen_tests,
     stub_solution,
+    visible_tests,
 )
 from agentloop.roles._verifier import (
     FunctionVerifier,
@@ -93,4 +94,5 @@ __all__ = [
     "screen_tests",
     "stub_solution",
     "verifier_factory",
+    "visible_tests",
 ]

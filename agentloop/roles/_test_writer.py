@@ -34,6 +34,7 @@ __all__ = [
     "parse_asserts",
     "screen_tests",
     "stub_solution",
+    "visible_tests",
 ]
 
 
@@ -110,6 +111,20 @@ class LLMTestWriter:
     async def write_tests(self, task: Task) -> list[str]:
         completion = await self.model.complete(self.messages(task), config=self.config)
         return parse_asserts(completion.text, entry_point=task.entry_point)[: self.n]
+
+
+def visible_tests(task: Task) -> list[str]:
+    """The tests a graph may check a code task by: the task's own `tests`, else asserts made
+    from the examples its docstring shows. Every graph derives them this one way.
+
+    Empty for prose, and for code that neither lists tests nor shows examples: such a candidate
+    can only be checked by tests drafted for it (a `TestWriter`), a critic, or a judge.
+    """
+    if not task.is_code:
+        return list(task.tests)
+    if task.tests:
+        return list(task.tests)
+    return docstring_tests(task.prompt, task.entry_point)
 
 
 class DocstringTestWriter:

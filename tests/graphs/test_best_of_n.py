@@ -197,3 +197,45 @@ async def test_each_sample_is_its_own_draw_of_the_model() -> None:
     )
     result = await run_graph(graph, ADD)
     assert sorted(c.text[-1] for c in result.candidates) == ["0", "1", "2", "3"]
+
+
+async def test_a_judge_that_never_ran_is_reported_and_no_sample_is_called_the_best() -> None:
+    # The n samples take the whole budget: the judge's pointwise scores cannot be paid for.
+    roles = Roles(actor=["one", "two", "three", "four"])
+    budget = Budget(max_calls=4)
+    result = await run_graph(
+        "best_of_n", POEM, model=roles.client(budget), budget=budget, n=4
+    )
+    assert result.stop_reason is StopReason.BUDGET and len(result.candidates) == 4
+    assert roles.calls("pointwise") == [] and roles.calls("pairwise") == []
+    assert result.extra["judged"] is False
+    assert result.extra["selection"] == (
+        "not judged: the budget ran out before the judge scored any sample; the first sample "
+        "is returned, unranked"
+    )
+    store = trace_store()
+    assert store is not None and flush_traces()
+    [bracket] = load_trace(store, result.trace_id or "").find(name="bracket")
+    assert bracket.attributes["agentloop.judged"] is False
+
+
+async def test_a_bracket_the_budget_cut_short_picks_by_the_visible_tests_and_says_so() -> None:
+    roles = Roles(actor=[RIGHT, RIGHT.replace("a + b", "b + a")])
+    budget = Budget(max_calls=2)
+    verifier = FunctionVerifier(lambda code: 1.0)
+    result = await run_graph(
+        "best_of_n", ADD, model=roles.client(budget), budget=budget, n=2,
+        verifier=lambda t, s: verifier,
+    )
+    assert result.stop_reason is StopReason.BUDGET and roles.calls("pairwise") == []
+    assert result.extra["judged"] is False
+    assert result.extra["selection"].startswith("not judged: the budget ran out before the judge")
+    assert result.extra["selection"].endswith("the best pass fraction on the visible tests")
+
+
+async def test_a_finished_bracket_says_the_judge_chose() -> None:
+    roles = Roles(actor=["plain", "the best line"], pairwise=prefer("best"))
+    result = await run_graph("best_of_n", POEM, model=roles.client(), n=2)
+    assert result.answer == "the best line"
+    assert result.extra["judged"] is True
+    assert result.extra["selection"] == "won the judge's bracket"

@@ -24,7 +24,7 @@ from agentloop.memory import InProcessMemoryStore, MemoryEntry
 from agentloop.model import current_sample_index
 from agentloop.roles import FunctionActor, FunctionVerifier, LLMActor, LLMJudge, Task
 
-from .conftest import ADD, HALF, RIGHT, WRONG, Roles
+from .conftest import ADD, HALF, POEM, RIGHT, WRONG, Roles
 
 pytestmark = pytest.mark.anyio
 
@@ -221,3 +221,19 @@ async def test_the_first_child_comes_from_the_actor_and_its_siblings_from_the_ex
     assert sorted(c.text.split("# ")[1] for c in result.candidates) == [
         "actor draw 0", "explorer draw 1", "explorer draw 2",
     ]
+
+
+async def test_children_the_judge_could_not_value_are_not_passed_off_as_the_best() -> None:
+    # The expansion takes the whole budget: the judge never values a child.
+    roles = Roles(actor=["first line", "second line"])
+    budget = Budget(max_calls=2)
+    result = await run_graph(
+        "lats", POEM, model=roles.client(budget), budget=budget, k=2
+    )
+    assert result.stop_reason is StopReason.BUDGET and len(result.candidates) == 2
+    assert roles.calls("pointwise") == []
+    assert result.extra["judged"] is False
+    assert result.extra["selection"] == (
+        "not judged: the budget ran out before any candidate was valued; the first candidate "
+        "is returned, unranked"
+    )
