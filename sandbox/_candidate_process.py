@@ -8,17 +8,17 @@ whatever it answers is only a claim, checked by the driver. It knows nothing wor
 
 import builtins
 import io
-import linecache
 import os
-import struct
 import sys
-import traceback
 import types
 from typing import Any
 
-from agentloop.sandbox._plain_data import Unencodable, dumps, loads  # embedded (see above)
+from agentloop.sandbox._plain_data import Unencodable, encode, from_literal  # embedded (see above)
 
+# Nothing else is imported up front: this process starts fresh for every verification, and
+# `traceback` and `linecache` (which pull in `re`) are loaded only when something raises.
 _CANDIDATE = "<candidate>"
+_SOURCE = [""]
 _EXIT_MEMORY = 251
 
 
@@ -54,6 +54,11 @@ def _short(text: object, limit: int) -> str:
 
 def _trimmed_traceback(exc: BaseException, limit: int) -> str:
     """The traceback, keeping only the frames in the candidate's own code."""
+    import linecache
+    import traceback
+
+    source = _SOURCE[0]  # so that the traceback shows the candidate's own lines
+    linecache.cache[_CANDIDATE] = (len(source), None, source.splitlines(True), _CANDIDATE)
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == _CANDIDATE]
     lines = ["Traceback (most recent call last):\n"]
     for frame in frames:
@@ -83,8 +88,7 @@ def main() -> None:
     for fd in (0, 1, 2):
         os.dup2(null, fd)
     os.close(null)
-    sys.path[:] = [str(entry) for entry in list(loads(sys.argv[1]))]  # type: ignore[call-overload]
-    # (the driver's import path: no site processing needed)
+    sys.path[:] = from_literal(sys.argv[1])  # the driver's import path: no site processing
     out, err = _CappedText(int(sys.argv[2])), _CappedText(int(sys.argv[2]))
     sys.stdout, sys.stderr, sys.stdin = out, err, open(os.devnull)
     limit = 500
@@ -93,21 +97,24 @@ def main() -> None:
         header = os.read(requests, 4)
         if len(header) < 4:
             return None
-        (size,) = struct.unpack(">I", header)
+        size = int.from_bytes(header, "big")
         body = bytearray()
         while len(body) < size:
             chunk = os.read(requests, size - len(body))
             if not chunk:
                 return None
             body += chunk
-        return loads(body.decode())  # type: ignore[return-value]
+        request: dict[str, Any] = from_literal(body.decode())
+        return request
 
     def reply(message: dict[str, object]) -> None:
         try:
-            body = dumps(message).encode()
+            body = encode(message).encode()
         except Unencodable as exc:
-            body = dumps({"unsupported": exc.type_name}).encode()
-        data = memoryview(struct.pack(">I", len(body)) + body)
+            body = encode({"unsupported": exc.type_name}).encode()
+        except BaseException as exc:  # a hostile __iter__ or __repr__ raising while encoding
+            body = encode(_raised(exc, limit)).encode()
+        data = memoryview(len(body).to_bytes(4, "big") + body)
         while data:
             data = data[os.write(replies, data) :]
 
@@ -127,12 +134,7 @@ def main() -> None:
             except BaseException as exc:  # the candidate's own exceptions, reported as data
                 reply(_raised(exc, limit))
                 continue
-            try:
-                reply({"value": dumps(value)})
-            except Unencodable as exc:
-                reply({"unsupported": exc.type_name})
-            except BaseException as exc:  # a hostile __iter__ or __float__ raising
-                reply(_raised(exc, limit))
+            reply({"value": value})
         elif op == "output":
             reply({"stdout": out.getvalue(), "stderr": err.getvalue(),
                    "truncated": out.truncated or err.truncated})
@@ -141,7 +143,7 @@ def main() -> None:
 def _load(
     source: str, entry_point: object, namespace: dict[str, object], limit: int
 ) -> dict[str, object]:
-    linecache.cache[_CANDIDATE] = (len(source), None, source.splitlines(True), _CANDIDATE)
+    _SOURCE[0] = source
     try:
         code = compile(source, _CANDIDATE, "exec")
     except (SyntaxError, ValueError) as exc:
@@ -162,9 +164,10 @@ def _load(
             functions.append(name)
         else:
             try:
-                values[name] = dumps(value)
+                encode(value)
             except BaseException:
-                pass  # not plain data: the tests cannot use it
+                continue  # not plain data: the tests cannot use it
+            values[name] = value
     if isinstance(entry_point, str) and entry_point not in functions:
         return {"missing_entry_point": entry_point, "defined": sorted(functions)}
     return {"loaded": True, "functions": functions, "values": values, "modules": modules}

@@ -28,9 +28,10 @@ from agentloop.sandbox._verifier import driver_program
 __all__ = ["DEFAULT_PRELOAD", "LocalSandbox", "sandbox_env"]
 
 DEFAULT_PRELOAD = (
-    "ast", "bisect", "collections", "copy", "dataclasses", "decimal", "fractions", "functools",
-    "hashlib", "heapq", "io", "itertools", "json", "linecache", "math", "operator", "random", "re",
-    "signal", "statistics", "string", "threading", "time", "traceback", "types", "typing",
+    "ast", "bisect", "collections", "copy", "ctypes", "dataclasses", "decimal", "fractions",
+    "functools", "hashlib", "heapq", "importlib", "io", "itertools", "json", "linecache", "math",
+    "operator", "random", "re", "select", "signal", "statistics", "string", "threading", "time",
+    "traceback", "types", "typing",
 )
 """Modules the warm interpreter imports once, so that each run finds them already loaded."""
 

@@ -2,29 +2,36 @@
 and the trusted test driver.
 
 Both sandbox programs (`_test_driver.py`, `_candidate_process.py`) embed this file's source, so it
-imports nothing but the standard library and defines nothing else. Encoding accepts builtin values
-of exactly these types (subclasses are refused: a subclass can override `__eq__`): None, bool,
-int, float, complex, str, bytes, list, tuple, set, frozenset and dict, nested. Decoding builds fresh
-builtin objects from JSON and refuses anything else, so whatever the candidate's process sends, the
-driver only ever holds values it made itself. `collections.OrderedDict`, `defaultdict` and `Counter`
-are encoded as the dict they hold, since honest code returns them where a dict is expected.
+imports almost nothing (the candidate's process starts fresh for every verification, and every
+import there is paid each time). Plain data is builtin values of exactly these types (subclasses
+are refused: a subclass can override `__eq__`): None, bool, int, float, complex, str, bytes, list,
+tuple, set, frozenset and dict, nested. `collections.OrderedDict`, `defaultdict` and `Counter`
+count as the dict they hold, since honest code returns them where a dict is expected.
+
+- The candidate's process answers with `encode` (JSON with tags for what JSON lacks), and the
+  driver reads answers with `decode`, which builds fresh builtin values and refuses anything
+  else: whatever the candidate's process sends, the driver only holds values it made itself.
+- The driver sends requests with `literal` (Python literal syntax of values it made itself), and
+  the candidate's process reads them with `from_literal`. That direction needs no checking: the
+  driver is the trusted side.
 """
 
-import base64
-import collections
-import json
+import sys
+from _json import encode_basestring_ascii as _json_string
 from typing import Any
 
 MAX_DEPTH = 100
 MAX_ENCODED_CHARS = 16 * 1024 * 1024
 _INF = float("inf")
+_PLAIN = frozenset({bool, int, float, complex, str, bytes, list, tuple, set, frozenset})
+_DICT_TYPES = ("OrderedDict", "defaultdict", "Counter")  # of `collections`
 
 
 class Unencodable(Exception):
-    """A value that cannot cross as plain data; `type_name` says what it was."""
+    """A value that is not plain data; `type_name` says what it was."""
 
-    def __init__(self, type_name: str, where: str = "") -> None:
-        super().__init__(f"{type_name}{where}")
+    def __init__(self, type_name: str) -> None:
+        super().__init__(type_name)
         self.type_name = type_name
 
 
@@ -32,51 +39,95 @@ class BadEncoding(Exception):
     """Data that is not a valid encoding (only a hostile or broken peer sends it)."""
 
 
-_DICT_TYPES = (collections.OrderedDict, collections.defaultdict, collections.Counter)
+def _is_dict(kind: type) -> bool:
+    if kind is dict:
+        return True
+    # Looked up, not imported: if `collections` was never imported, no value is a Counter.
+    collections = sys.modules.get("collections")
+    return collections is not None and any(
+        getattr(collections, name, None) is kind for name in _DICT_TYPES
+    )
 
 
-def to_plain(value: Any, depth: int = 0) -> object:
-    """`value` as JSON-able data with tags for what JSON lacks; raises `Unencodable`.
+def _kind(value: Any, depth: int) -> type:
+    """The builtin type `value` counts as, or `Unencodable`.
 
-    Types are compared exactly and read through the builtin types' own methods, so a subclass
-    (or an object posing as one) never gets to run its code here.
+    Types are compared exactly and values are read through the builtin types' own methods, so a
+    subclass (or an object posing as one) never gets to run its code here.
     """
     if depth > MAX_DEPTH:
         raise Unencodable("a structure nested too deeply (or containing itself)")
     kind = type(value)
-    inner = depth + 1
-    if value is None or kind is bool or kind is int or kind is str:
-        return value
-    if kind is float:
-        if value != value or value in (_INF, -_INF):
-            return {"$": "float", "v": repr(value)}
-        return value
-    if kind is list:
-        return [to_plain(item, inner) for item in list.__iter__(value)]
-    if kind is tuple:
-        return {"$": "tuple", "v": [to_plain(item, inner) for item in tuple.__iter__(value)]}
-    if kind is set or kind is frozenset:
-        return {"$": kind.__name__, "v": [to_plain(item, inner) for item in kind.__iter__(value)]}
-    if kind is dict or kind in _DICT_TYPES:
-        pairs = [[to_plain(k, inner), to_plain(v, inner)] for k, v in dict.items(value)]
-        return {"$": "dict", "v": pairs}
-    if kind is bytes:
-        return {"$": "bytes", "v": base64.b64encode(value).decode()}
-    if kind is complex:
-        return {"$": "complex", "v": [repr(value.real), repr(value.imag)]}
-    raise Unencodable(_type_name(kind))
-
-
-def _type_name(kind: type) -> str:
+    if value is None or kind in _PLAIN:
+        return kind
+    if _is_dict(kind):
+        return dict
     module = type.__getattribute__(kind, "__module__")
     name = type.__getattribute__(kind, "__qualname__")
     if not isinstance(module, str) or not isinstance(name, str):
-        return "an object of an unnamed type"
-    return name if module in ("builtins", "__main__", "solution") else f"{module}.{name}"
+        raise Unencodable("an object of an unnamed type")
+    own = module in ("builtins", "__main__", "solution")
+    raise Unencodable(name if own else f"{module}.{name}")
 
 
-def from_plain(data: Any, depth: int = 0) -> object:
-    """Fresh builtin values from `to_plain`'s output; raises `BadEncoding` on anything else."""
+def _json(value: Any, depth: int) -> str:
+    kind = _kind(value, depth)
+    inner = depth + 1
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        try:
+            return int.__repr__(value)
+        except ValueError:  # past the int-to-string digit limit
+            raise Unencodable("an int too large to encode") from None
+    if kind is float:
+        text = float.__repr__(value)
+        finite = value == value and value not in (_INF, -_INF)
+        return text if finite else _tagged("float", f'"{text}"')
+    if kind is str:
+        return _json_string(value)
+    if kind is list:
+        return "[" + ",".join(_json(item, inner) for item in list.__iter__(value)) + "]"
+    if kind is tuple or kind is set or kind is frozenset:
+        items = ",".join(_json(item, inner) for item in kind.__iter__(value))
+        return _tagged(kind.__name__, f"[{items}]")
+    if kind is dict:
+        pairs = ",".join(
+            f"[{_json(k, inner)},{_json(v, inner)}]" for k, v in dict.items(value)
+        )
+        return _tagged("dict", f"[{pairs}]")
+    if kind is bytes:
+        return _tagged("bytes", f'"{bytes.hex(value)}"')
+    real, imag = float.__repr__(value.real), float.__repr__(value.imag)
+    return _tagged("complex", f'["{real}","{imag}"]')
+
+
+def _tagged(tag: str, body: str) -> str:
+    return f'{{"$":"{tag}","v":{body}}}'
+
+
+def encode(value: object) -> str:
+    """`value` as one line of JSON with tags for what JSON lacks; raises `Unencodable`."""
+    text = _json(value, 0)
+    if len(text) > MAX_ENCODED_CHARS:
+        raise Unencodable("a value too large to encode")
+    return text
+
+
+def decode(text: str) -> object:
+    """The value `encode` wrote, as fresh builtin values; raises `BadEncoding`."""
+    import json  # the driver's (warm) import; the candidate's process never decodes JSON
+
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise BadEncoding(str(exc)) from None
+    return _from_json(data, 0)
+
+
+def _from_json(data: Any, depth: int) -> object:
     if depth > MAX_DEPTH:
         raise BadEncoding("nested too deeply")
     kind = type(data)
@@ -84,7 +135,7 @@ def from_plain(data: Any, depth: int = 0) -> object:
     if data is None or kind is bool or kind is int or kind is str or kind is float:
         return data
     if kind is list:
-        return [from_plain(item, inner) for item in data]
+        return [_from_json(item, inner) for item in data]
     if kind is not dict or set(data) != {"$", "v"}:
         raise BadEncoding(f"unexpected {kind.__name__}")
     tag, body = data["$"], data["v"]
@@ -92,42 +143,51 @@ def from_plain(data: Any, depth: int = 0) -> object:
         if tag == "float" and body in ("nan", "inf", "-inf"):
             return float(body)
         if tag == "bytes" and type(body) is str:
-            return base64.b64decode(body, validate=True)
+            return bytes.fromhex(body)
         if tag == "complex" and type(body) is list and len(body) == 2:
+            if not all(type(part) is str for part in body):
+                raise BadEncoding("complex parts must be text")
             return complex(float(body[0]), float(body[1]))
         if type(body) is not list:
             raise BadEncoding(f"tag {tag!r} without a list")
         if tag == "tuple":
-            return tuple(from_plain(item, inner) for item in body)
+            return tuple(_from_json(item, inner) for item in body)
         if tag == "set":
-            return {from_plain(item, inner) for item in body}
+            return {_from_json(item, inner) for item in body}
         if tag == "frozenset":
-            return frozenset(from_plain(item, inner) for item in body)
+            return frozenset(_from_json(item, inner) for item in body)
         if tag == "dict":
             pairs = [pair for pair in body if type(pair) is list and len(pair) == 2]
             if len(pairs) != len(body):
                 raise BadEncoding("a dict entry that is not a pair")
-            return {from_plain(k, inner): from_plain(v, inner) for k, v in pairs}
-    except (TypeError, ValueError) as exc:  # unhashable keys, bad numbers, bad base64
+            return {_from_json(k, inner): _from_json(v, inner) for k, v in pairs}
+    except (TypeError, ValueError) as exc:  # unhashable keys, bad numbers, bad hex
         raise BadEncoding(str(exc)) from None
     raise BadEncoding(f"unknown tag {tag!r}")
 
 
-def dumps(value: object) -> str:
-    """`value` encoded as one line of JSON text; raises `Unencodable`."""
+def literal(value: object) -> str:
+    """`value` (plain data the caller made) as Python literal text; raises `Unencodable`."""
     try:
-        text = json.dumps(to_plain(value), allow_nan=False, separators=(",", ":"))
-    except (ValueError, RecursionError) as exc:  # an int past the digit limit, say
-        raise Unencodable("a value too large to encode", f" ({exc})") from None
-    if len(text) > MAX_ENCODED_CHARS:
-        raise Unencodable("a value too large to encode")
-    return text
+        return repr(_rebuilt(value, 0))
+    except ValueError:  # an int past the int-to-string digit limit
+        raise Unencodable("an int too large to encode") from None
 
 
-def loads(text: str) -> object:
-    """The value `dumps` encoded; raises `BadEncoding`."""
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError) as exc:
-        raise BadEncoding(str(exc)) from None
-    return from_plain(data)
+def _rebuilt(value: Any, depth: int) -> object:
+    """A copy of `value` in exactly the builtin types, whose `repr` is a literal."""
+    kind = _kind(value, depth)
+    inner = depth + 1
+    if kind is list or kind is tuple or kind is set or kind is frozenset:
+        return kind(_rebuilt(item, inner) for item in kind.__iter__(value))
+    if kind is dict:
+        return {_rebuilt(k, inner): _rebuilt(v, inner) for k, v in dict.items(value)}
+    return value
+
+
+_LITERAL_NAMES = {"nan": float("nan"), "inf": _INF, "set": set, "frozenset": frozenset}
+
+
+def from_literal(text: str) -> Any:
+    """The value `literal` wrote (only ever text from the trusted driver)."""
+    return eval(text, {"__builtins__": {}}, dict(_LITERAL_NAMES))

@@ -18,14 +18,17 @@ import operator
 import os
 import select
 import signal
-import struct
-import subprocess
 import sys
 import time
 import types
 from typing import Any
 
-from agentloop.sandbox._plain_data import BadEncoding, Unencodable, dumps, loads  # embedded
+from agentloop.sandbox._plain_data import (  # embedded (see above)
+    BadEncoding,
+    Unencodable,
+    decode,
+    literal,
+)
 
 _TEST = "<test>"
 _PR_SET_DUMPABLE = 4
@@ -83,54 +86,79 @@ def _raise_from_candidate(reply: dict[str, Any]) -> BaseException:
 class CandidateProcess:
     """The candidate's interpreter, spoken to over two pipes."""
 
-    def __init__(self, program: str, payload: dict[str, Any]) -> None:
+    def __init__(self, program: str, output_limit: int) -> None:
         self._program = program
-        self._payload = payload
-        self.process: subprocess.Popen[bytes] | None = None
+        self._output_limit = output_limit
+        self.pid: int | None = None
+        self._to: int | None = None
+        self._from: int | None = None
 
     def start(self) -> None:
-        path = dumps([entry for entry in sys.path if entry])
-        self.process = subprocess.Popen(
-            [sys.executable, "-I", "-S", "-c", self._program, path,
-             str(int(self._payload["output_limit"]))],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            close_fds=True, start_new_session=True,
-        )
+        requests_read, requests_write = os.pipe()
+        replies_read, replies_write = os.pipe()
+        argv = [sys.executable, "-I", "-S", "-c", self._program,
+                literal([entry for entry in sys.path if entry]), str(self._output_limit)]
+        try:
+            self.pid = os.posix_spawn(
+                sys.executable, argv, dict(os.environ),
+                file_actions=[(os.POSIX_SPAWN_DUP2, requests_read, 0),
+                              (os.POSIX_SPAWN_DUP2, replies_write, 1)],
+                setsid=True,  # its own session and group: killed whole, children too
+            )
+        finally:
+            os.close(requests_read)
+            os.close(replies_write)
+        self._to, self._from = requests_write, replies_read
 
     def kill(self) -> None:
-        process, self.process = self.process, None
-        if process is None:
+        pid, self.pid = self.pid, None
+        self._close()
+        if pid is None:
             return
         try:
-            os.killpg(process.pid, signal.SIGKILL)  # the candidate's children too
+            os.killpg(pid, signal.SIGKILL)  # the candidate's children too
         except (ProcessLookupError, PermissionError):
-            process.kill()
-        process.wait()
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        os.waitpid(pid, 0)
+
+    def _close(self) -> None:
+        for fd in (self._to, self._from):
+            if fd is not None:
+                os.close(fd)
+        self._to = self._from = None
 
     def died(self) -> _CandidateDied:
         """What ended the process, which has just closed its end (killed if it lingers)."""
-        process, self.process = self.process, None
-        if process is None:
+        pid = self.pid
+        if pid is None:
             return _CandidateDied("Crash", "the candidate's process could not be started")
+        give_up = time.monotonic() + 0.5
+        while (waited := os.waitpid(pid, os.WNOHANG))[0] == 0:
+            if time.monotonic() > give_up:
+                self.kill()
+                return _CandidateDied("Crash", "the candidate's process closed its reply channel")
+            time.sleep(0.002)
+        self.pid = None
+        self._close()
+        status = waited[1]
+        if os.WIFEXITED(status):
+            code = os.WEXITSTATUS(status)
+            if code == 251:
+                return _CandidateDied("MemoryError", "ran out of memory")
+            return _CandidateDied("Crash", f"the process exited with status {code}")
+        number = os.WTERMSIG(status)
+        if number == signal.SIGKILL:
+            return _CandidateDied(
+                "Crash", "the process was killed (SIGKILL: out of memory, or killed itself)"
+            )
         try:
-            status = process.wait(timeout=0.5)
-        except subprocess.TimeoutExpired:
-            self.process = process
-            self.kill()
-            return _CandidateDied("Crash", "the candidate's process closed its reply channel")
-        if status == 251:
-            return _CandidateDied("MemoryError", "ran out of memory")
-        if status < 0:
-            try:
-                name = signal.Signals(-status).name
-            except ValueError:
-                name = f"signal {-status}"
-            if -status == signal.SIGKILL:
-                return _CandidateDied(
-                    "Crash", "the process was killed (SIGKILL: out of memory, or killed itself)"
-                )
-            return _CandidateDied("Crash", f"the process was killed by {name}")
-        return _CandidateDied("Crash", f"the process exited with status {status}")
+            name = signal.Signals(number).name
+        except ValueError:
+            name = f"signal {number}"
+        return _CandidateDied("Crash", f"the process was killed by {name}")
 
     def broke_protocol(self) -> _CandidateDied:
         self.kill()
@@ -138,40 +166,39 @@ class CandidateProcess:
 
     def request(self, message: dict[str, Any], deadline: float) -> dict[str, Any]:
         """Send one request; its reply, or `_Timeout` / `_CandidateDied`."""
-        if self.process is None:
+        if self.pid is None:
             self.start()
-        process = self.process
-        assert process is not None and process.stdin is not None and process.stdout is not None
-        body = dumps(message).encode()
+        assert self._to is not None and self._from is not None
+        body = literal(message).encode()
+        data = memoryview(len(body).to_bytes(4, "big") + body)
         try:
-            process.stdin.write(struct.pack(">I", len(body)) + body)
-            process.stdin.flush()
+            while data:
+                data = data[os.write(self._to, data) :]
         except OSError:
             raise self.died() from None
-        source = process.stdout.fileno()
-        header = self._read(source, 4, deadline)
-        (size,) = struct.unpack(">I", header)
+        size = int.from_bytes(self._read(4, deadline), "big")
         if size > 64 * 1024 * 1024:
             raise self.broke_protocol()
         try:
-            reply = loads(self._read(source, size, deadline).decode())
+            reply = decode(self._read(size, deadline).decode())
         except (BadEncoding, UnicodeDecodeError):
             raise self.broke_protocol() from None
         if type(reply) is not dict:
             raise self.broke_protocol()
         return reply
 
-    def _read(self, fd: int, size: int, deadline: float) -> bytes:
+    def _read(self, size: int, deadline: float) -> bytes:
+        assert self._from is not None
         data = bytearray()
         while len(data) < size:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 self.kill()
                 raise _Timeout()
-            readable, _, _ = select.select([fd], [], [], remaining)
+            readable, _, _ = select.select([self._from], [], [], remaining)
             if not readable:
                 continue
-            chunk = os.read(fd, size - len(data))
+            chunk = os.read(self._from, size - len(data))
             if not chunk:
                 raise self.died()
             data += chunk
@@ -184,7 +211,9 @@ class _Driver:
         self.emit = emit
         self.per_test = float(payload["test_timeout"])
         self.value_limit = int(payload.get("value_limit", 500))
-        self.candidate = CandidateProcess(payload["candidate_program"], payload)
+        self.candidate = CandidateProcess(
+            payload["candidate_program"], int(payload["output_limit"])
+        )
         self.deadline = 0.0
         self.loaded: dict[str, Any] | None = None
 
@@ -205,9 +234,9 @@ class _Driver:
                 raise _CandidateDied("Crash", "the candidate's code did not load again in a "
                                      "fresh process after an earlier test stopped it")
             self.loaded = reply
+        message = {"op": "call", "name": name, "args": list(args), "kwargs": kwargs}
         try:
-            message = {"op": "call", "name": name, "args": list(args), "kwargs": kwargs}
-            dumps(message)
+            literal(message)
         except Unencodable as exc:
             raise TypeError(f"the test passes {exc.type_name}, which cannot be sent to the "
                             "candidate's process (only plain data can)") from None
@@ -217,12 +246,8 @@ class _Driver:
             self.candidate.kill()  # mid-call: the process is out of step, or gone
             self.loaded = None
             raise
-        if "value" in reply:
-            try:
-                return loads(str(reply["value"]))
-            except BadEncoding:
-                self.loaded = None
-                raise self.candidate.broke_protocol() from None
+        if set(reply) == {"value"}:
+            return reply["value"]  # decoded by us: fresh builtin values
         if "unsupported" in reply:
             raise _Unsupported(str(reply["unsupported"])[:200])
         if "raised" in reply:
@@ -246,11 +271,8 @@ class _Driver:
         namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
         module = types.ModuleType("solution")
         shadowed = set(vars(builtins))
-        for name, text in dict(loaded.get("values") or {}).items():
-            try:
-                module.__dict__[str(name)] = loads(str(text))
-            except BadEncoding:
-                continue
+        for name, value in dict(loaded.get("values") or {}).items():
+            module.__dict__[str(name)] = value  # decoded by us: fresh builtin values
         for name, target in dict(loaded.get("modules") or {}).items():
             # The tests may lean on the candidate's imports, as HumanEval's do; import the same
             # standard module here, never anything of the candidate's.

@@ -39,7 +39,9 @@ __all__ = ["PythonTestVerifier", "driver_program"]
 
 _OUTPUT_LIMIT = 4000
 _EXIT_MEMORY = 251  # a Python process's exit status for an uncaught MemoryError
-_CODEC_IMPORT = re.compile(r"^from agentloop\.sandbox\._plain_data import .*$", re.MULTILINE)
+_CODEC_IMPORT = re.compile(
+    r"^from agentloop\.sandbox\._plain_data import (?:\((?s:.*?)^\)|[^\n]*)$", re.MULTILINE
+)
 
 
 @cache

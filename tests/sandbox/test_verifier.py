@@ -7,6 +7,7 @@ import pytest
 from agentloop import TestOutcome as Outcome  # aliased: pytest would collect Test*
 from agentloop import VerdictStatus, Verifier
 from agentloop.sandbox import PythonTestVerifier
+from agentloop.sandbox._verifier import _program
 
 pytestmark = pytest.mark.anyio
 
@@ -219,3 +220,11 @@ def f(kind):
     verdict = await PythonTestVerifier(HONEST_TYPES, entry_point="f").verify(code)
     assert verdict.passed, verdict.feedback
     assert len(verdict.tests) == 14
+
+
+@pytest.mark.parametrize("name", ["_test_driver.py", "_candidate_process.py"])
+def test_the_sandbox_programs_are_standalone(name: str) -> None:
+    source = _program(name)
+    compile(source, name, "exec")  # the codec is spliced in whole (a bad splice broke startup)
+    imports = [line for line in source.splitlines() if line.startswith(("from ", "import "))]
+    assert imports and not any("agentloop" in line for line in imports)
