@@ -4,11 +4,13 @@
 AgentloopError
 ├── ConfigError                  bad input from the user: fix the call, the flag or the file
 │   ├── UnknownModelError        a model string no provider understands
+│   ├── MissingCredentialsError  no API key for the provider (also a ModelAuthError)
 │   └── ModelFileNotFoundError   a local GGUF file (or its package) is missing
 ├── ModelError                   a model call failed
 │   ├── RetryableModelError      worth another attempt (the client retries these itself)
 │   │   ├── RateLimitedError       429; carries the server's Retry-After
 │   │   ├── ModelServerError       5xx
+│   │   │   └── IncompleteResponseError  a malformed or cut-off answer; carries its usage
 │   │   ├── ModelTimeoutError      no answer in time
 │   │   └── ModelConnectionError   could not reach the server
 │   ├── ModelAuthError           401/403: fix the key
@@ -34,6 +36,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from agentloop._budget import BudgetUsage
+    from agentloop._messages import Usage
 
 __all__ = [
     "AgentloopError",
@@ -41,7 +44,9 @@ __all__ = [
     "ConfigError",
     "ContextWindowError",
     "GraphError",
+    "IncompleteResponseError",
     "MemoryStoreError",
+    "MissingCredentialsError",
     "ModelAuthError",
     "ModelConnectionError",
     "ModelError",
@@ -103,6 +108,17 @@ class ModelServerError(RetryableModelError):
     """The server answered 5xx."""
 
 
+class IncompleteResponseError(ModelServerError):
+    """The server's answer was malformed or cut off; `usage` is what it still cost."""
+
+    def __init__(
+        self, message: str, *, model: str | None = None, usage: Usage, partial_text: str = ""
+    ) -> None:
+        super().__init__(message, model=model)
+        self.usage = usage
+        self.partial_text = partial_text
+
+
 class ModelTimeoutError(RetryableModelError):
     """The server did not answer in time."""
 
@@ -113,6 +129,14 @@ class ModelConnectionError(RetryableModelError):
 
 class ModelAuthError(ModelError):
     """The server refused the credentials (401/403)."""
+
+
+class MissingCredentialsError(ConfigError, ModelAuthError):
+    """No API key for the model's provider: set the environment variable the message names."""
+
+    def __init__(self, message: str, *, model: str | None = None, env_vars: list[str]) -> None:
+        super().__init__(message, model=model)
+        self.env_vars = env_vars
 
 
 class ModelRequestError(ModelError):

@@ -17,7 +17,7 @@ from langgraph.types import StreamMode
 from agentloop._budget import Budget, BudgetUsage, run_budget
 from agentloop._memory import MemoryStore
 from agentloop._messages import Usage
-from agentloop.errors import BudgetExhausted, ConfigError, ModelError
+from agentloop.errors import BudgetExhausted, ConfigError, GraphError, ModelError
 from agentloop.graphs._catalog import build_graph
 from agentloop.graphs._checkpoint import open_checkpointer
 from agentloop.graphs._events import GraphEvent, listening
@@ -154,6 +154,7 @@ async def run_graph(
             run_config["configurable"] = {"thread_id": thread_id}
         graph_input: dict[str, Any] | None = _initial_state(task)
         resumed = finished = False
+        spent_earlier: BudgetUsage | None = None
         values: dict[str, Any] = {}
         if saver is not None:
             snapshot = await compiled.aget_state(run_config)
@@ -177,8 +178,9 @@ async def run_graph(
                     f"no run with thread id {thread_id!r} in checkpoint file {str(checkpoint)!r}; "
                     "check the id (printed when the run started), or start a new run without it"
                 )
+            # What this thread has spent, earlier parts included, is saved with every step.
             spent_before = budget.spent
-            saver.spent = _spent_since(spent_before, spent_earlier if resumed else None, budget)
+            saver.spent = _spent_since(budget, spent_before, spent_earlier)
         attributes = {
             "agentloop.graph": name,
             "agentloop.task": task.name,
@@ -189,8 +191,8 @@ async def run_graph(
             if saver is not None:
                 # The workflow span is written when the run ends; a run killed before then
                 # still leaves this one, saying which thread resumes it.
-                with span("checkpoint", attributes={**attributes, "agentloop.checkpoint": str(
-                    checkpoint)}):
+                where = {**attributes, "agentloop.checkpoint": str(checkpoint)}
+                with span("checkpoint", attributes=where):
                     pass
             stop: StopReason | None = None
             failures: list[ModelError] = []
@@ -209,13 +211,16 @@ async def run_graph(
                     # Nodes skip building events that would go nowhere.
                     token = listening.set(on_event is not None)
                     try:
-                        async for mode, chunk in compiled.astream(
-                            graph_input, run_config, stream_mode=modes, **durable
-                        ):
-                            if mode == "values" and isinstance(chunk, dict):
-                                values = chunk
-                            elif on_event is not None and isinstance(chunk, GraphEvent):
-                                on_event(chunk)
+                        # Every model call in the run spends from its budget, whoever built
+                        # the client (tasks LangGraph starts inherit this context).
+                        with run_budget(budget):
+                            async for mode, chunk in compiled.astream(
+                                graph_input, run_config, stream_mode=modes, **durable
+                            ):
+                                if mode == "values" and isinstance(chunk, dict):
+                                    values = chunk
+                                elif on_event is not None and isinstance(chunk, GraphEvent):
+                                    on_event(chunk)
                     finally:
                         listening.reset(token)
             except BudgetExhausted:
@@ -262,6 +267,36 @@ async def run_graph(
         on_event(GraphEvent(kind="stop", stop_reason=str(result.stop_reason),
                             score=result.score, passed=result.best.passed if result.best else None))
     return result
+
+
+def _spent_since(
+    budget: Budget, before: BudgetUsage, earlier: BudgetUsage | None
+) -> Callable[[], BudgetUsage]:
+    """What a checkpointed thread has spent: `earlier` (its parts before a resume) plus what
+    `budget` has spent since `before`."""
+    base = earlier or BudgetUsage()
+
+    def spent() -> BudgetUsage:
+        now = budget.spent
+        return BudgetUsage(
+            input_tokens=base.input_tokens + now.input_tokens - before.input_tokens,
+            output_tokens=base.output_tokens + now.output_tokens - before.output_tokens,
+            cost_usd=base.cost_usd + now.cost_usd - before.cost_usd,
+            calls=base.calls + now.calls - before.calls,
+            wall_seconds=base.wall_seconds + now.wall_seconds - before.wall_seconds,
+        )
+
+    return spent
+
+
+def _check_resumable(checkpoint: str | Path | None, thread_id: str | None) -> None:
+    if checkpoint is None or thread_id is None:
+        raise ConfigError("resuming a run needs both checkpoint= (the file) and thread_id=")
+    if not Path(checkpoint).is_file():
+        raise GraphError(
+            f"no checkpoint file {str(checkpoint)!r} to resume thread {thread_id!r} from; "
+            "check the path"
+        )
 
 
 def _client(

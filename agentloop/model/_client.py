@@ -17,18 +17,27 @@ from anyio.lowlevel import RunVar
 from agentloop._budget import Budget
 from agentloop._messages import Completion, Message, Usage, message_dict, user
 from agentloop.errors import (
+    BudgetExhausted,
     ConfigError,
+    IncompleteResponseError,
     ModelServerError,
     ModelTimeoutError,
     RetryableModelError,
 )
 from agentloop.model._cache import ResponseCache, request_key
 from agentloop.model._chat_span import chat_request_attributes, chat_result_attributes
-from agentloop.model._config import GenerateConfig
+from agentloop.model._config import LOCAL_TIMEOUT, REMOTE_TIMEOUT, GenerateConfig
 from agentloop.model._guard import OFFLINE_PROVIDERS, check_network_allowed
 from agentloop.model._litellm import import_litellm, translate_error
 from agentloop.model._retry import RetryPolicy
 from agentloop.model._sampling import current_sample_index
+from agentloop.model._spending import (
+    Spend,
+    budgets_for,
+    cut_at_deadline,
+    earliest_deadline,
+    estimate_prompt_tokens,
+)
 from agentloop.model._structured import ask_structured
 from agentloop.tracing import Span, SpanKind, span
 
@@ -53,6 +62,12 @@ def _as_messages(messages: Sequence[Message] | str) -> list[Message]:
     if not messages:
         raise ConfigError("a model call needs at least one message")
     return list(messages)
+
+
+def _cacheable(reasons: Sequence[str | None], capped: bool) -> bool:
+    """Whether an answer may be replayed for its request: finished, and not cut short by a
+    budget that lowered the request's `max_tokens` (the request asked for more)."""
+    return all(r is not None for r in reasons) and not (capped and "length" in reasons)
 
 
 def _seeded_for(cfg: GenerateConfig, sample: int) -> GenerateConfig:
@@ -99,7 +114,8 @@ class ModelClient:
     Args:
         model: the litellm model string.
         config: default generation settings; a call's `config` is merged over it.
-        budget: checked before and charged after every call; share one across a run.
+        budget: every call reserves its share before it starts and settles after; share one
+            across a run. Calls inside `run_graph` also spend from the run's budget.
         max_concurrency: most calls of this client (and its `with_budget` copies) in flight.
         retry: when to retry retryable failures; the client is the only retry layer.
         cache: a `ResponseCache` or a path to one, for exact replays with no model calls.
@@ -137,6 +153,14 @@ class ModelClient:
     @property
     def provider(self) -> str:
         return self.model.split("/", 1)[0] if "/" in self.model else ""
+
+    @property
+    def default_timeout(self) -> float | None:
+        """Seconds per attempt when the config sets no `timeout` (None: scripted test models)."""
+        provider = self.provider
+        if provider == "scripted":
+            return None
+        return LOCAL_TIMEOUT if provider == "local" else REMOTE_TIMEOUT
 
     def with_budget(self, budget: Budget | None) -> ModelClient:
         """The same client (concurrency limit and cache shared) charging another budget."""
@@ -178,8 +202,9 @@ class ModelClient:
             # One GenerateConfig serves every provider; parameters a provider lacks are dropped.
             "drop_params": True,
         }
-        if cfg.timeout is not None:
-            request["timeout"] = cfg.timeout
+        timeout = cfg.timeout if cfg.timeout is not None else self.default_timeout
+        if timeout is not None:
+            request["timeout"] = timeout
         if self.api_base is not None:
             request["api_base"] = self.api_base
         if self.api_key is not None:
@@ -191,6 +216,7 @@ class ModelClient:
         attempt_fn: Callable[[], Awaitable[R]],
         timeout: float | None,
         live: Span,
+        budgets: tuple[Budget, ...],
         *,
         take_slot: bool = True,
     ) -> R:
@@ -201,14 +227,14 @@ class ModelClient:
         retryable failure.
         """
         try:
-            return await self._attempt(attempt_fn, timeout, live, take_slot=take_slot)
+            return await self._attempt(attempt_fn, timeout, live, budgets, take_slot=take_slot)
         except Exception as error:
             if not self.retry.should_retry(1, error):
                 raise
             first_error = error
         # Outside the `except`: the slot is not held while backing off, and the next attempt's
         # error does not chain to this one.
-        return await self._retry_after(first_error, attempt_fn, timeout, live, take_slot)
+        return await self._retry_after(first_error, attempt_fn, timeout, live, budgets, take_slot)
 
     async def _retry_after(
         self,
@@ -216,6 +242,7 @@ class ModelClient:
         attempt_fn: Callable[[], Awaitable[R]],
         timeout: float | None,
         live: Span,
+        budgets: tuple[Budget, ...],
         take_slot: bool,
     ) -> R:
         """Attempts 2, 3, ... under tenacity, waiting and stopping as the `RetryPolicy` says."""
@@ -239,7 +266,9 @@ class ModelClient:
         await anyio.sleep(policy.wait_before(1, first_error))
         async for attempt in retrying:
             with attempt:
-                return await self._attempt(attempt_fn, timeout, live, take_slot=take_slot)
+                return await self._attempt(
+                    attempt_fn, timeout, live, budgets, take_slot=take_slot
+                )
         raise AssertionError("unreachable: tenacity either returns or re-raises")
 
     async def _attempt(
@@ -247,6 +276,7 @@ class ModelClient:
         attempt_fn: Callable[[], Awaitable[R]],
         timeout: float | None,
         live: Span,
+        budgets: tuple[Budget, ...],
         *,
         take_slot: bool,
     ) -> R:
@@ -261,10 +291,10 @@ class ModelClient:
             except anyio.WouldBlock:
                 await limiter.acquire()
         try:
-            # Checked again once a slot is free: other calls may have spent the budget while
-            # this one waited, and a retry is another call.
-            if self.budget is not None:
-                self.budget.check()
+            # Checked again once a slot is free: other calls may have spent the budget (its
+            # dollars, its time) while this one waited or backed off.
+            for budget in budgets:
+                budget.check()
             if timeout is None or self.provider not in OFFLINE_PROVIDERS:
                 # Remote calls time out in litellm's HTTP client, which counts only the wait
                 # for the server (not litellm's own first-call set-up).
@@ -277,13 +307,42 @@ class ModelClient:
                 f"{self.model}: no answer within {timeout}s", model=self.model
             ) from exc
         except Exception as exc:
-            translated = translate_error(exc, self.model)
+            translated = self._translate(exc)
             if translated is exc:
                 raise
             raise translated from exc
         finally:
             if limiter is not None:
                 limiter.release()
+
+    def _translate(self, exc: BaseException) -> BaseException:
+        return translate_error(exc, self.model, api_key=self.api_key, api_base=self.api_base)
+
+    async def _prompt_tokens(self, messages: list[Message]) -> int:
+        """The prompt's tokens, exactly for a local model, else estimated on the high side."""
+        dicts = [message_dict(m) for m in messages]
+        if self.provider == "local":
+            from agentloop.model._local import count_prompt_tokens
+
+            return await anyio.to_thread.run_sync(count_prompt_tokens, self.model, dicts)
+        counted = import_litellm().token_counter(model=self.model, messages=dicts)
+        return estimate_prompt_tokens(messages, int(counted))
+
+    async def _spend(
+        self, budgets: tuple[Budget, ...], messages: list[Message], cfg: GenerateConfig, n: int
+    ) -> tuple[Spend | None, dict[str, Any]]:
+        """The request's hold on `budgets`, and the `max_tokens` they allow where it is lower."""
+        if not budgets:
+            return None, {}
+        spend = await Spend.reserve(
+            budgets,
+            prompt_tokens=lambda: self._prompt_tokens(messages),
+            answer_tokens=cfg.max_tokens,
+            samples=n,
+        )
+        if spend.answer_tokens is not None and spend.answer_tokens != cfg.max_tokens:
+            return spend, {"max_tokens": spend.answer_tokens}
+        return spend, {}
 
     def _usage(self, raw: Any, response: Any, messages: list[Message], texts: list[str]) -> Usage:
         """Usage from the response's `usage` block (or counted) and its cost.
@@ -342,14 +401,15 @@ class ModelClient:
             for i in range(first, first + n)
         ]
 
-    async def _replay(self, keys: list[str]) -> Completion | None:
+    async def _replay(self, keys: list[str], budgets: tuple[Budget, ...]) -> Completion | None:
         assert self.cache is not None
         replayed = await self.cache.replay(keys, model=self.model)
-        if replayed is not None and self.budget is not None:
+        if replayed is not None:
             # A replay charges what the original call spent, so that a run whose control flow
             # depends on its budget stops at the same step and replays exactly (a replay that
             # charged nothing would run past the original's end and make fresh model calls).
-            self.budget.charge(replayed.usage)
+            for budget in budgets:
+                budget.charge(replayed.usage)
         return replayed
 
     # -- public API ------------------------------------------------------------------------
@@ -368,8 +428,9 @@ class ModelClient:
         cfg = self.config.merge(config)
         # Inside `sample_index(j)` this call's samples are j*n .. j*n+n-1 of the request.
         first = current_sample_index() * n
-        if self.budget is not None:
-            self.budget.check()
+        budgets = budgets_for(self.budget)
+        for budget in budgets:
+            budget.check()
         litellm = import_litellm()  # before the clock starts: the first import takes seconds
         with span(f"chat {self.model}", kind=SpanKind.CHAT) as live:
             live.set_attributes(chat_request_attributes(self.model, msgs, cfg))
@@ -377,23 +438,57 @@ class ModelClient:
             keys: list[str] = []
             if self.cache is not None:  # hashing the request costs ~20 us: only for a cache
                 keys = self._keys(msgs, cfg, n, first=first)
-                replayed = await self._replay(keys)
+                replayed = await self._replay(keys, budgets)
                 if replayed is not None:
                     live.set_attributes(chat_result_attributes(replayed, attempts=0))
                     return replayed
             check_network_allowed(self.model, self.api_base)
-            texts: list[str] = []
-            reasons: list[str | None] = []
-            usage = _NO_USAGE
-            # Some OpenAI-compatible servers ignore `n` and answer one choice: ask again for the
-            # missing samples, so that `texts` always has n entries.
-            while len(texts) < n:
-                want = n - len(texts)
-                # Sample i of a seeded request uses seed + i, as the local provider does for n.
-                sent = _seeded_for(cfg, first + len(texts))
-                request = self._request(msgs, sent, **({"n": want} if want > 1 else {}))
-                call = functools.partial(litellm.acompletion, **request)
-                response = await self._with_retries(call, cfg.timeout, live)
+
+            async def generate() -> Completion:
+                return await self._generate(litellm, msgs, cfg, n, first, budgets, live, started)
+
+            deadline = earliest_deadline(budgets)
+            if deadline is None:
+                completion = await generate()
+            else:
+                completion = await cut_at_deadline(deadline, generate)
+            if self.cache is not None and _cacheable(
+                completion.finish_reasons, bool(live.attributes.get("agentloop.budget_capped"))
+            ):
+                await self.cache.store(keys, completion)
+            live.set_attributes(
+                chat_result_attributes(completion, int(live.attributes["agentloop.attempts"]))
+            )
+            return completion
+
+    async def _generate(
+        self,
+        litellm: Any,
+        msgs: list[Message],
+        cfg: GenerateConfig,
+        n: int,
+        first: int,
+        budgets: tuple[Budget, ...],
+        live: Span,
+        started: float,
+    ) -> Completion:
+        texts: list[str] = []
+        reasons: list[str | None] = []
+        usage = _NO_USAGE
+        # Some OpenAI-compatible servers ignore `n` and answer one choice: ask again for the
+        # missing samples, so that `texts` always has n entries.
+        while len(texts) < n:
+            want = n - len(texts)
+            spend, more = await self._spend(budgets, msgs, cfg, want)
+            if more:
+                live.set_attribute("agentloop.budget_capped", True)
+            if want > 1:
+                more["n"] = want
+            # Sample i of a seeded request uses seed + i, as the local provider does for n.
+            request = self._request(msgs, _seeded_for(cfg, first + len(texts)), **more)
+            call = functools.partial(litellm.acompletion, **request)
+            try:
+                response = await self._with_retries(call, cfg.timeout, live, budgets)
                 choices = list(response.choices)[:want]
                 if not choices:
                     raise ModelServerError(
@@ -402,38 +497,38 @@ class ModelClient:
                 new_texts = [c.message.content or "" for c in choices]
                 raw_usage = getattr(response, "usage", None)
                 round_usage = self._usage(raw_usage, response, msgs, new_texts)
-                if self.budget is not None:
-                    self.budget.charge(round_usage)
-                # Almost every call takes one round: its usage is the total, no sum to build.
-                usage = usage + round_usage if texts else round_usage
-                texts += new_texts
-                reasons += [c.finish_reason for c in choices]
-            completion = Completion(
-                model=self.model,
-                texts=texts,
-                finish_reasons=reasons,
-                usage=usage,
-                latency_s=time.monotonic() - started,
-            )
-            if self.cache is not None:
-                await self.cache.store(keys, completion)
-            live.set_attributes(
-                chat_result_attributes(completion, int(live.attributes["agentloop.attempts"]))
-            )
-            return completion
+            except BaseException:
+                if spend is not None:
+                    spend.settle(None)
+                raise
+            if spend is not None:
+                spend.settle(round_usage)
+            # Almost every call takes one round: its usage is the total, no sum to build.
+            usage = usage + round_usage if texts else round_usage
+            texts += new_texts
+            reasons += [c.finish_reason for c in choices]
+        return Completion(
+            model=self.model,
+            texts=texts,
+            finish_reasons=reasons,
+            usage=usage,
+            latency_s=time.monotonic() - started,
+        )
 
     async def stream(
         self, messages: Sequence[Message] | str, *, config: GenerateConfig | None = None
     ) -> AsyncGenerator[str, None]:
         """Text deltas of one answer as they arrive; usage is charged and traced at the end.
 
-        Only opening the stream is retried: once text has been yielded, a failure surfaces.
+        Only opening the stream is retried: once text has been yielded, a failure surfaces,
+        as an `IncompleteResponseError` that carries what the partial answer cost (charged).
         """
         msgs = _as_messages(messages)
         cfg = self.config.merge(config)
         first = current_sample_index()
-        if self.budget is not None:
-            self.budget.check()
+        budgets = budgets_for(self.budget)
+        for budget in budgets:
+            budget.check()
         litellm = import_litellm()
         with span(f"chat {self.model}", kind=SpanKind.CHAT) as live:
             live.set_attributes(chat_request_attributes(self.model, msgs, cfg))
@@ -442,14 +537,25 @@ class ModelClient:
             keys: list[str] = []
             if self.cache is not None:
                 keys = self._keys(msgs, cfg, 1, first=first)
-                replayed = await self._replay(keys)
+                replayed = await self._replay(keys, budgets)
                 if replayed is not None:
                     live.set_attributes(chat_result_attributes(replayed, attempts=0))
                     yield replayed.text
                     return
             check_network_allowed(self.model, self.api_base)
+            deadline = earliest_deadline(budgets)
+
+            async def within_deadline(fn: Callable[[], Awaitable[T]]) -> T:
+                # Per step: a cancel scope must not stay open across this generator's yields.
+                return await (fn() if deadline is None else cut_at_deadline(deadline, fn))
+
+            spend, more = await within_deadline(lambda: self._spend(budgets, msgs, cfg, 1))
             request = self._request(
-                msgs, _seeded_for(cfg, first), stream=True, stream_options={"include_usage": True}
+                msgs,
+                _seeded_for(cfg, first),
+                stream=True,
+                stream_options={"include_usage": True},
+                **more,
             )
 
             async def open_stream() -> Any:
@@ -458,12 +564,30 @@ class ModelClient:
             pieces: list[str] = []
             finish_reason: str | None = None
             raw_usage: Any = None
-            # The model generates while the stream is read, so the slot is held until its end
-            # (through retries of the opening too: a stream is one call).
-            async with self._limiter():
-                stream = await self._with_retries(open_stream, cfg.timeout, live, take_slot=False)
-                try:
-                    async for chunk in stream:
+            opened = False
+
+            def spent() -> Usage | None:
+                """What the stream cost so far: nothing if it never opened."""
+                if not opened:
+                    return None
+                return self._usage(raw_usage, None, msgs, ["".join(pieces)])
+
+            try:
+                # The model generates while the stream is read, so the slot is held until its
+                # end (through retries of the opening too: a stream is one call).
+                async with self._limiter():
+                    stream = await within_deadline(
+                        lambda: self._with_retries(
+                            open_stream, cfg.timeout, live, budgets, take_slot=False
+                        )
+                    )
+                    opened = True
+                    chunks = stream.__aiter__()
+                    while True:
+                        try:
+                            chunk = await within_deadline(chunks.__anext__)
+                        except StopAsyncIteration:
+                            break
                         if getattr(chunk, "usage", None) is not None:
                             raw_usage = chunk.usage
                         if not chunk.choices:
@@ -474,33 +598,55 @@ class ModelClient:
                         if delta:
                             pieces.append(delta)
                             yield delta
-                except GeneratorExit:
-                    # The reader stopped early: what was generated so far is still spent.
-                    live.set_attribute("agentloop.stream_abandoned", True)
-                    if self.budget is not None:
-                        self.budget.charge(self._usage(None, None, msgs, ["".join(pieces)]))
-                    return
-                except Exception as exc:
-                    translated = translate_error(exc, self.model)
-                    if translated is exc:
-                        raise
-                    raise translated from exc
-            text = "".join(pieces)
-            usage = self._usage(raw_usage, None, msgs, [text])
-            if self.budget is not None:
-                self.budget.charge(usage)
+            except GeneratorExit:
+                # The reader stopped early: what was generated so far is still spent.
+                live.set_attribute("agentloop.stream_abandoned", True)
+                if spend is not None:
+                    spend.settle(spent())
+                return
+            except BaseException as exc:
+                usage = spent()
+                if spend is not None:
+                    spend.settle(usage)
+                if not isinstance(exc, Exception):
+                    raise  # cancelled from outside: what it cost is charged
+                translated = self._translate(exc)
+                if usage is not None and not isinstance(
+                    translated, BudgetExhausted | IncompleteResponseError
+                ):
+                    raise self._incomplete(usage, pieces, f"it broke off: {translated}") from exc
+                if translated is exc:
+                    raise
+                raise translated from exc
+            usage = self._usage(raw_usage, None, msgs, ["".join(pieces)])
+            if spend is not None:
+                spend.settle(usage)
+            if finish_reason is None:
+                # A 200 whose body was no event stream, or a stream that just stopped: not an
+                # answer, whatever text came before.
+                raise self._incomplete(usage, pieces, "it ended without a finish reason")
             completion = Completion(
                 model=self.model,
-                texts=[text],
+                texts=["".join(pieces)],
                 finish_reasons=[finish_reason],
                 usage=usage,
                 latency_s=time.monotonic() - started,
             )
-            if self.cache is not None:
+            if self.cache is not None and _cacheable([finish_reason], bool(more)):
                 await self.cache.store(keys, completion)
             live.set_attributes(
                 chat_result_attributes(completion, int(live.attributes["agentloop.attempts"]))
             )
+
+    def _incomplete(self, usage: Usage, pieces: list[str], why: str) -> IncompleteResponseError:
+        text = "".join(pieces)
+        return IncompleteResponseError(
+            f"{self.model}: the streamed answer is incomplete ({len(text)} characters "
+            f"received; {why}); its usage was charged",
+            model=self.model,
+            usage=usage,
+            partial_text=text,
+        )
 
     async def structured(
         self,

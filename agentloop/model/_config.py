@@ -6,7 +6,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["GenerateConfig"]
+__all__ = ["LOCAL_TIMEOUT", "REMOTE_TIMEOUT", "GenerateConfig"]
+
+REMOTE_TIMEOUT = 60.0
+"""Seconds one attempt at a model behind HTTP may wait for its server (litellm's own default is
+6,000 s, times each retry). A server that streams resets this wait with every chunk."""
+LOCAL_TIMEOUT = 600.0
+"""Seconds one attempt at an in-process `local/` model may take: generation itself happens
+inside the attempt, and on one CPU thread (the default on shared machines) a 7B GGUF makes
+about 2 tokens/s after reading the prompt at about 20 tokens/s, so a 2,000-token prompt and a
+500-token answer take ~6 minutes; the model's first load is in the first attempt too."""
 
 
 class GenerateConfig(BaseModel):
@@ -25,7 +34,8 @@ class GenerateConfig(BaseModel):
     seed: int | None = None
     """Sampling seed, where the provider honours one; part of the cache key."""
     timeout: float | None = Field(default=None, gt=0.0)
-    """Seconds to wait for one attempt before it counts as a timeout (and is retried)."""
+    """Seconds to wait for one attempt before it counts as a timeout (and is retried); unset:
+    `REMOTE_TIMEOUT` for a model behind HTTP, `LOCAL_TIMEOUT` for the in-process local one."""
     extra: dict[str, Any] = Field(default_factory=dict)
     """Further litellm/provider parameters passed through unchanged (e.g. `frequency_penalty`)."""
 

@@ -12,6 +12,7 @@ from typing import Any
 from agentloop.errors import (
     AgentloopError,
     ContextWindowError,
+    MissingCredentialsError,
     ModelAuthError,
     ModelConnectionError,
     ModelError,
@@ -121,11 +122,55 @@ def parse_retry_after(headers: Mapping[str, str]) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def translate_error(exc: BaseException, model: str) -> BaseException:
-    """The agentloop error for a failed litellm call (or `exc` itself when it is not litellm's)."""
+_CREDENTIAL_WORDS = ("credential", "api key", "api_key", "apikey", "unauthorized", "authentic")
+
+
+def _missing_credentials(
+    exc: BaseException, model: str, api_key: str | None, api_base: str | None
+) -> MissingCredentialsError | None:
+    """The error to raise when a call failed for want of a key the environment lacks.
+
+    Asked only after a failure that speaks of credentials: litellm's list of the variables a
+    provider needs is not the only way to authenticate (ollama needs none, bedrock can use a
+    profile), so it must not stop a call before it is tried.
+    """
+    if api_key:
+        return None
+    chain = _chain(exc)
+    said = " ".join(str(e).lower() for e in chain)
+    if not any(word in said for word in _CREDENTIAL_WORDS) and not any(
+        getattr(e, "status_code", None) == 401 for e in chain
+    ):
+        return None
+    try:
+        found = import_litellm().validate_environment(model=model, api_base=api_base)
+    except Exception:  # a model litellm cannot place: the original error says more
+        return None
+    missing = [str(k) for k in found.get("missing_keys") or []]
+    if not missing:
+        return None
+    return MissingCredentialsError(
+        f"{model}: no API key: set {' and '.join(missing)} in the environment "
+        "(or pass api_key= to ModelClient)",
+        model=model,
+        env_vars=missing,
+    )
+
+
+def translate_error(
+    exc: BaseException, model: str, *, api_key: str | None = None, api_base: str | None = None
+) -> BaseException:
+    """The agentloop error for a failed litellm call (or `exc` itself when it is not litellm's).
+
+    `api_key` / `api_base`: the call's own, to tell a missing key (a configuration error, never
+    retried) from a refused or unreachable server.
+    """
     ours = _unwrap_ours(exc)
     if ours is not None:
         return ours
+    missing = _missing_credentials(exc, model, api_key, api_base)
+    if missing is not None:
+        return missing
     underlying = _underlying_transport_error(exc)
     if underlying is not None:
         kind, detail = underlying

@@ -42,7 +42,13 @@ from agentloop.model._custom_provider import (  # noqa: E402
 )
 from agentloop.model._gguf import LOCAL_PREFIX, resolve_gguf  # noqa: E402
 
-__all__ = ["DEFAULT_CONTEXT", "DEFAULT_THREADS", "LocalProvider", "loaded_model"]
+__all__ = [
+    "DEFAULT_CONTEXT",
+    "DEFAULT_THREADS",
+    "LocalProvider",
+    "count_prompt_tokens",
+    "loaded_model",
+]
 
 DEFAULT_THREADS = 1
 """llama.cpp threads spin at a barrier: one thread keeps a shared 2-core machine usable."""
@@ -212,18 +218,26 @@ class LocalProvider(CustomLLM):
     # -- blocking work (runs in a worker thread) ----------------------------------------------
 
     def _complete_blocking(
-        self, model: str, messages: list[dict[str, Any]], request: _Request
+        self,
+        model: str,
+        messages: list[dict[str, Any]],
+        request: _Request,
+        cancelled: threading.Event | None = None,
     ) -> tuple[list[str], list[str | None], int, int]:
         loaded = self._model(model)
         texts: list[str] = []
         reasons: list[str | None] = []
         prompt_tokens = completion_tokens = 0
+        stop_when = {} if cancelled is None else {"logits_processor": _stop_when(cancelled)}
         with loaded.lock:
             loaded.use_threads(request.threads or self.n_threads)
             for index in range(request.n):
                 try:
                     out = loaded.llama.create_chat_completion(
-                        messages=messages, seed=request.sample_seed(index), **request.params
+                        messages=messages,
+                        seed=request.sample_seed(index),
+                        **request.params,
+                        **stop_when,
                     )
                 except Exception as exc:
                     raise _translate(exc, model) from exc
@@ -309,7 +323,16 @@ class LocalProvider(CustomLLM):
         **kwargs: Any,
     ) -> ModelResponse:
         request = _Request.parse(optional_params)
-        result = await anyio.to_thread.run_sync(self._complete_blocking, model, messages, request)
+        cancelled = threading.Event()
+        try:
+            # A cancelled call (its timeout, its budget's wall time) returns at once; the
+            # worker stops at its next token and frees the model for the next caller.
+            result = await anyio.to_thread.run_sync(
+                self._complete_blocking, model, messages, request, cancelled,
+                abandon_on_cancel=True,
+            )
+        finally:
+            cancelled.set()
         return self._fill(model_response, model, result)
 
     def streaming(  # type: ignore[override]
@@ -392,6 +415,28 @@ def _chunk(kind: str, value: Any) -> dict[str, Any]:
         return text_chunk(value)
     finish, prompt_tokens, completion_tokens = value
     return final_chunk(finish, prompt_tokens, completion_tokens)
+
+
+class _Cancelled(Exception):
+    """Raised inside llama.cpp's sampling loop to end a generation nobody waits for."""
+
+
+def _stop_when(cancelled: threading.Event) -> Any:
+    """A llama.cpp logits processor that ends generation once `cancelled` is set."""
+    from llama_cpp import LogitsProcessorList
+
+    def check(input_ids: Any, scores: Any) -> Any:
+        if cancelled.is_set():
+            raise _Cancelled
+        return scores
+
+    return LogitsProcessorList([check])
+
+
+def count_prompt_tokens(model: str, messages: list[dict[str, Any]]) -> int:
+    """The tokens `messages` make for the local `model` (loading it on first use), chat template
+    included: the number a call's usage will report."""
+    return _count_prompt_tokens(loaded_model(model), messages)
 
 
 def _count_prompt_tokens(loaded: _LoadedModel, messages: list[dict[str, Any]]) -> int:

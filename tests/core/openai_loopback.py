@@ -24,6 +24,14 @@ class Reply:
     body: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    raw: bytes | None = None
+    """Sent as the body instead of `body` (e.g. a malformed one)."""
+    events: list[str] | None = None
+    """Server-sent events (each a `data:` payload), sent one by one, for a stream request."""
+    event_delay: float = 0.0
+    """Seconds between two events."""
+    done: bool = True
+    """Whether a stream ends with `data: [DONE]` (False: the connection just closes)."""
 
 
 def ok(text: str) -> Reply:
@@ -48,6 +56,51 @@ def ok(text: str) -> Reply:
 def slow(reply: Reply, delay: float) -> Reply:
     reply.delay = delay
     return reply
+
+
+def chunk(content: str | None = None, finish_reason: str | None = None) -> str:
+    """One chat.completion.chunk event's JSON."""
+    delta = {"content": content} if content is not None else {}
+    return json.dumps(
+        {
+            "id": "chatcmpl-1",
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": "loopback-model",
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
+        }
+    )
+
+
+def usage_chunk(prompt_tokens: int, completion_tokens: int) -> str:
+    """The last chunk of a stream asked for `include_usage`: no choices, the usage."""
+    return json.dumps(
+        {
+            "id": "chatcmpl-1",
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": "loopback-model",
+            "choices": [],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            },
+        }
+    )
+
+
+def streamed(*pieces: str, usage: tuple[int, int] | None = (17, 5), done: bool = True) -> Reply:
+    """A well-formed stream: one chunk per piece, a finish reason, then the usage."""
+    events = [chunk(p) for p in pieces] + [chunk(finish_reason="stop")]
+    if usage is not None:
+        events.append(usage_chunk(*usage))
+    return Reply(events=events, done=done)
+
+
+def truncated(*pieces: str) -> Reply:
+    """A stream cut off mid-answer: some text, then the connection closes (no finish, no usage)."""
+    return Reply(events=[chunk(p) for p in pieces], done=False)
 
 
 def error(status: int, message: str, code: str | None = None, **headers: str) -> Reply:
@@ -75,7 +128,10 @@ class ScriptedServer:
                 reply = server.script[min(index, len(server.script) - 1)]
                 if reply.delay:
                     time.sleep(reply.delay)
-                data = json.dumps(reply.body or {}).encode()
+                if reply.events is not None:
+                    self._stream(reply)
+                    return
+                data = reply.raw if reply.raw is not None else json.dumps(reply.body or {}).encode()
                 try:
                     self.send_response(reply.status)
                     self.send_header("content-type", "application/json")
@@ -86,6 +142,26 @@ class ScriptedServer:
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up on a slow reply: that is the point of the test
+
+            def _stream(self, reply: Reply) -> None:
+                # No content-length: the body ends when the connection closes, so a stream
+                # without `[DONE]` looks to the client like one cut off mid-way.
+                self.close_connection = True
+                try:
+                    self.send_response(reply.status)
+                    self.send_header("content-type", "text/event-stream")
+                    self.send_header("connection", "close")
+                    self.end_headers()
+                    for event in reply.events or []:
+                        self.wfile.write(f"data: {event}\n\n".encode())
+                        self.wfile.flush()
+                        if reply.event_delay:
+                            time.sleep(reply.event_delay)
+                    if reply.done:
+                        self.wfile.write(b"data: [DONE]\n\n")
+                        self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

@@ -109,8 +109,9 @@ async def test_token_budget_is_shared_across_concurrent_tasks_and_clients() -> N
     spent = budget.spent
     assert spent.calls == model.call_count
     assert spent.output_tokens == 5 * model.call_count
-    # The limit holds up to the calls already in flight when it was reached (2 slots).
-    assert 20 <= model.call_count <= 20 + 2
+    # The limit is hard: with no max_tokens set, a call may take all that is left, so each
+    # holds it while in flight; once fewer than MIN_ANSWER_TOKENS (16) are left, calls stop.
+    assert model.call_count == 17 and spent.output_tokens == 85
 
 
 async def test_concurrency_limit_is_the_most_calls_in_flight() -> None:
