@@ -20,7 +20,8 @@ class StopReason(StrEnum):
     TIMEOUT = "timeout"
     """Wall time or CPU time ran out; the whole process tree was killed."""
     MEMORY = "memory"
-    """The memory limit was hit (an allocation failed or the process was killed for memory)."""
+    """The memory limit was hit: an allocation failed, or the command's processes together
+    passed `SandboxLimits.memory_bytes` and the whole tree was killed."""
     OUTPUT_LIMIT = "output_limit"
     """Stdout plus stderr passed `SandboxLimits.output_bytes`; the tree was killed."""
     SIGNAL = "signal"
@@ -37,9 +38,17 @@ class SandboxLimits(BaseModel):
     cpu_time_s: int = Field(default=10, gt=0)
     """CPU seconds per process (RLIMIT_CPU)."""
     memory_bytes: int = Field(default=1024 * _MIB, gt=0)
-    """Address space per process (RLIMIT_AS; Docker: memory and memory+swap of the container)."""
+    """Memory of the command's processes together; past it the whole tree stops as `MEMORY`.
+
+    Local with a cgroup: a hard cap the kernel enforces (files the episode wrote to its tmpfs
+    count too). Local without one: the processes' resident memory summed from /proc every 20 ms,
+    so a fast allocation can overshoot briefly. Local, both: also each process's address space
+    (RLIMIT_AS). Docker: the container's memory and memory+swap limit. See `agentloop.sandbox`.
+    """
     processes: int = Field(default=64, gt=0)
-    """Processes and threads the command may have at once (RLIMIT_NPROC; Docker: pids limit)."""
+    """Processes and threads the command may have at once (RLIMIT_NPROC, and the cgroup's
+    `pids.max` where the local sandbox has a cgroup; Docker: pids limit). The kernel exempts root
+    from RLIMIT_NPROC: `isolation="none"` run as root is bounded only by the cgroup."""
     file_size_bytes: int = Field(default=16 * _MIB, gt=0)
     """Largest file a process may write (RLIMIT_FSIZE)."""
     disk_bytes: int = Field(default=64 * _MIB, gt=0)

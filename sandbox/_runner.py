@@ -8,6 +8,12 @@ whole tree dies with it), drops every capability, applies rlimits and then eithe
 command or, for Python source, runs it in the already-warm interpreter (the fast path: no
 interpreter start-up per run). The runner itself never runs untrusted code, so a recycled runner
 is as clean as a new one once its work dir is wiped.
+
+Memory is capped per command *tree*: where the host made a cgroup for this runner, the command's
+first process joins it (through fds the host opened) before anything else runs, so the kernel
+charges all its processes together and OOM-kills at the limit; the runner notices the kill and
+ends the rest of the tree. Without a cgroup the runner sums the tree's memory from /proc while it
+waits and kills the tree when the sum passes the limit.
 """
 
 from __future__ import annotations
@@ -32,14 +38,21 @@ from typing import Any
 
 _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWPID = 0x20000000
+_CLONE_NEWCGROUP = 0x02000000
 _PR_SET_PDEATHSIG = 1
 _PR_SET_DUMPABLE = 4
+_PR_SET_CHILD_SUBREAPER = 36
 _PR_SET_NO_NEW_PRIVS = 38
 _EXIT_MEMORY = 251
 """Exit status the Python fast path uses for an uncaught MemoryError."""
 _EXIT_SETUP = 250
 """Exit status when the child could not set itself up (the sandbox's fault, not the code's)."""
 _MEMORY_MARKERS = (b"MemoryError", b"Cannot allocate memory", b"std::bad_alloc", b"out of memory")
+_CGROUP_POLL_S = 0.05
+"""How often the runner looks for an OOM kill in the command's cgroup (the kernel enforces)."""
+_PROC_POLL_S = 0.02
+"""How often the runner sums the command's memory from /proc where there is no cgroup."""
+_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _warm: dict[str, Any] = {}
@@ -142,7 +155,14 @@ def _child(req: dict[str, Any], fds: tuple[int, int, int], config: dict[str, Any
     try:
         _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+        cgroup = config["cgroup"] if req.get("cgroup", True) else None
+        if cgroup is not None:
+            for fd in cgroup["procs"]:
+                os.write(fd, b"0")  # before anything of the command runs, so all of it counts
         if config["namespaces"]:
+            # Its own cgroup namespace (where the kernel has them): the command sees its cgroup
+            # as "/" and no host paths. Needs the capabilities it is about to drop.
+            _libc.unshare(_CLONE_NEWCGROUP)
             _drop_capabilities()
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
@@ -172,6 +192,90 @@ def _child(req: dict[str, Any], fds: tuple[int, int, int], config: dict[str, Any
         os._exit(127)
 
 
+def _oom_kills(fd: int) -> int:
+    """The `oom_kill` counter of a cgroup's memory.oom_control (v1) or memory.events (v2)."""
+    for line in os.pread(fd, 4096, 0).decode().splitlines():
+        name, _, value = line.partition(" ")
+        if name == "oom_kill":
+            return int(value)
+    raise ValueError("this kernel does not count OOM kills per cgroup")
+
+
+def _descendants(root: int) -> list[int]:
+    """Every process under `root` (not `root` itself), as /proc shows it now."""
+    found: list[int] = []
+    if os.path.exists(f"/proc/{os.getpid()}/task/{os.getpid()}/children"):
+        todo = [root]
+        while todo:
+            pid = todo.pop()
+            try:
+                tids = os.listdir(f"/proc/{pid}/task")
+            except OSError:
+                continue
+            for tid in tids:
+                try:
+                    with open(f"/proc/{pid}/task/{tid}/children", "rb") as f:
+                        children = [int(c) for c in f.read().split()]
+                except OSError:
+                    continue
+                found += children
+                todo += children
+        return found
+    parents: dict[int, list[int]] = {}  # a kernel without CONFIG_PROC_CHILDREN: scan every pid
+    for name in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                ppid = int(f.read().rsplit(b")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        parents.setdefault(ppid, []).append(int(name))
+    todo = [root]
+    while todo:
+        children = parents.get(todo.pop(), [])
+        found += children
+        todo += children
+    return found
+
+
+def _tree_memory(root: int) -> int:
+    """Resident anonymous memory of `root`'s descendants, summed (pages two processes share after
+    a fork count once for each)."""
+    total = 0
+    for pid in _descendants(root):
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as f:
+                fields = f.read().split()
+            total += (int(fields[1]) - int(fields[2])) * _PAGE_SIZE
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+class _MemoryWatch:
+    """Tells the wait loop when a command's processes together went over the memory limit."""
+
+    def __init__(self, cgroup: dict[str, Any] | None, limit: int) -> None:
+        self.cgroup = cgroup
+        self.limit = limit
+        self.waiter = 0
+        self.interval = _CGROUP_POLL_S if cgroup is not None else _PROC_POLL_S
+        self.next_check = time.monotonic() + self.interval
+        # Read before the command starts, so that every OOM kill of this run is counted.
+        self.oom_before = _oom_kills(cgroup["events"]) if cgroup is not None else 0
+
+    def over(self, now: float) -> bool:
+        """Checked at most every `interval`: a cgroup OOM kill, or the /proc sum over the limit."""
+        if now < self.next_check:
+            return False
+        self.next_check = now + self.interval
+        if self.cgroup is not None:
+            return self.oom_killed()
+        return self.waiter != 0 and _tree_memory(self.waiter) > self.limit
+
+    def oom_killed(self) -> bool:
+        return self.cgroup is not None and _oom_kills(self.cgroup["events"]) > self.oom_before
+
+
 def _spawn(req: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
     """Run one command to completion under the wall-time and output limits."""
     limits = req["limits"]
@@ -181,12 +285,17 @@ def _spawn(req: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     st_r, st_w = os.pipe()
+    watch = _MemoryWatch(
+        config["cgroup"] if req.get("cgroup", True) else None, int(limits["memory_bytes"])
+    )
     started = time.monotonic()
     waiter = os.fork()
     if waiter == 0:
         # The waiter: enters the namespaces, forks the command (pid 1 there) and reports on it.
         try:
             os.setsid()
+            # Orphans of the command become ours, so that /proc still shows them under us.
+            _libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
             for fd in (in_w, out_r, err_r, st_r):
                 os.close(fd)
             if config["namespaces"]:
@@ -210,6 +319,7 @@ def _spawn(req: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
             os._exit(_EXIT_SETUP)
     for fd in (in_r, out_w, err_w, st_w):
         os.close(fd)
+    watch.waiter = waiter
 
     stdin_data = base64.b64decode(req["stdin"]) if req.get("stdin") else b""
     if stdin_data:
@@ -250,8 +360,13 @@ def _spawn(req: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
         if status_done_at is not None and now - status_done_at > 0.5:
             kill_tree()  # the command exited; stragglers holding its pipes go with it
             break
+        if watch.over(now):
+            stop_reason = "memory"
+            kill_tree()
+            break
         writers = [in_w] if stdin_open else []
-        readable, writable, _ = select.select(list(open_fds), writers, [], min(remaining, 0.5))
+        wait = min(remaining, 0.5, max(watch.next_check - now, 0.0))
+        readable, writable, _ = select.select(list(open_fds), writers, [], wait)
         if writable:
             try:
                 sent = os.write(in_w, stdin_data[:65536])
@@ -330,7 +445,9 @@ def _spawn(req: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
     if stop_reason == "none":
         if exit_code == _EXIT_SETUP and b"sandbox child setup failed" in buffers[err_r]:
             return {"ok": False, "error": bytes(buffers[err_r]).decode(errors="replace").strip()}
-        if signum == signal.SIGXCPU or (
+        if watch.oom_killed():
+            stop_reason = "memory"  # the kernel killed a process of it at the cgroup's limit
+        elif signum == signal.SIGXCPU or (
             signum == signal.SIGKILL and cpu >= float(limits["cpu_time_s"]) - 0.05
         ):
             stop_reason = "timeout"
@@ -340,7 +457,7 @@ def _spawn(req: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
             stop_reason = "memory"
         elif signum is not None:
             stop_reason = "signal"
-    elif stop_reason in ("timeout", "output_limit"):
+    elif stop_reason in ("timeout", "output_limit", "memory"):
         signum, exit_code = signal.SIGKILL, -signal.SIGKILL
     return {
         "ok": True,
@@ -449,7 +566,7 @@ def _serve(config: dict[str, Any]) -> None:
         while data:
             data = data[os.write(replies, data) :]
 
-    reply({"ok": True, "ready": True, "pid": os.getpid()})
+    reply({"ok": True, "ready": True, "pid": os.getpid(), "cgroup": config["cgroup"] is not None})
     while (req := receive()) is not None:
         try:
             op = req["op"]
@@ -469,6 +586,27 @@ def _serve(config: dict[str, Any]) -> None:
             reply({"ok": False, "error": f"{type(exc).__name__}: {exc}"})
 
 
+def _usable_cgroup(cgroup: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The host's cgroup if a child of this runner can join it and its OOM count can be read."""
+    if cgroup is None:
+        return None
+    probe = os.fork()
+    if probe == 0:
+        try:
+            for fd in cgroup["procs"]:
+                os.write(fd, b"0")
+            _oom_kills(cgroup["events"])
+        except BaseException:
+            os._exit(1)
+        os._exit(0)
+    _, status = os.waitpid(probe, 0)
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
+        return cgroup
+    for fd in (*cgroup["procs"], cgroup["events"]):
+        os.close(fd)
+    return None
+
+
 def main() -> None:
     config: dict[str, Any] = json.loads(sys.argv[1])
     if config["drop_uid"]:
@@ -478,6 +616,7 @@ def main() -> None:
         os.setgid(config["gid"])
         os.setuid(config["uid"])
     _libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)  # commands may not ptrace or read the runner
+    config["cgroup"] = _usable_cgroup(config.get("cgroup"))
     os.umask(0o022)
     for name in config.get("preload", []):
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import select
@@ -14,12 +15,14 @@ import sysconfig
 import tempfile
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
 from agentloop.errors import SandboxError, SandboxUnavailable
+from agentloop.sandbox._cgroup import RunnerCgroup, create_runner_cgroup
 
 __all__ = [
     "RunnerConfig", "RunnerProcess", "acquire_runner", "release_runner", "try_acquire_runner",
@@ -56,8 +59,24 @@ class RunnerProcess:
         self.config = config
         self._host_root: str | None = None
         self._stderr = tempfile.TemporaryFile()
+        self.cgroup: RunnerCgroup | None = create_runner_cgroup()
+        """Caps each command's processes together; None where no cgroup could be made (then
+        the runner sums their memory from /proc)."""
+        cgroup_fds: list[int] = []
+        cgroup_config: dict[str, Any] | None = None
+        if self.cgroup is not None:
+            try:
+                procs, events = self.cgroup.open_for_runner()
+            except OSError:
+                self.cgroup.remove()
+                self.cgroup = None
+            else:
+                cgroup_fds = [*procs, events]
+                cgroup_config = {"procs": procs, "events": events}
         if config.isolation == "bwrap":
-            argv = _bwrap_argv(config)
+            # With a cgroup, the commands get their cgroup namespace from the runner (rooted at
+            # their own cgroup, which they join first); the runner must still see that cgroup.
+            argv = _bwrap_argv(config, cgroup_namespace=self.cgroup is None)
             root = SANDBOX_ROOT
         else:
             self._host_root = tempfile.mkdtemp(prefix="agentloop-sandbox-")
@@ -72,24 +91,35 @@ class RunnerProcess:
             "gid": UNPRIVILEGED_ID,
             "preload": list(config.preload),
             "warm": list(config.warm),
+            "cgroup": cgroup_config,
         }
         self.root = root
         self.work_dir = f"{root}/work" if config.isolation == "none" else "/work"
-        self._process = subprocess.Popen(
-            [*argv, "-c", _RUNNER_SOURCE, json.dumps(runner_config)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            env=_runner_env(config.python),
-            start_new_session=True,  # so that closing kills bwrap and everything under it
-            umask=0o022,  # bwrap creates mount points with it; 077 would hide the interpreter
-        )
+        try:
+            self._process = subprocess.Popen(
+                [*argv, "-c", _RUNNER_SOURCE, json.dumps(runner_config)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self._stderr,
+                env=_runner_env(config.python),
+                start_new_session=True,  # so that closing kills bwrap and everything under it
+                umask=0o022,  # bwrap creates mount points with it; 077 would hide the interpreter
+                pass_fds=cgroup_fds,
+            )
+        except BaseException:
+            if self.cgroup is not None:
+                self.cgroup.remove()
+            raise
+        finally:
+            for fd in cgroup_fds:
+                os.close(fd)  # the runner holds its own copies
+        _live_runners.add(self)
         assert self._process.stdin is not None and self._process.stdout is not None
         self._to = self._process.stdin.fileno()
         self._from = self._process.stdout.fileno()
         self.lock = threading.Lock()
         try:
-            self._receive(deadline=time.monotonic() + _START_TIMEOUT_S)
+            ready = self._receive(deadline=time.monotonic() + _START_TIMEOUT_S)
         except SandboxError as exc:
             detail = self.stderr_text() or str(exc)
             self.close()
@@ -97,17 +127,25 @@ class RunnerProcess:
                 f"the local sandbox could not start ({detail.strip()}); bubblewrap needs user "
                 "namespaces (sysctl kernel.unprivileged_userns_clone=1) or root"
             ) from None
+        if self.cgroup is not None and not ready.get("cgroup"):
+            # The runner could not move a process into it (an old kernel's permission rules).
+            self.cgroup.remove()
+            self.cgroup = None
 
     @property
     def alive(self) -> bool:
         return self._process.poll() is None
 
     def stderr_text(self) -> str:
+        if self._stderr.closed:
+            return ""
         self._stderr.seek(0)
         return self._stderr.read().decode(errors="replace")[-2000:]
 
     def request(self, message: dict[str, Any], *, timeout: float) -> dict[str, Any]:
         """Send one request and wait at most `timeout` seconds for its reply (the host watchdog)."""
+        if self.cgroup is not None:
+            message = self._apply_cgroup(message)
         body = json.dumps(message).encode()
         try:
             os.write(self._to, struct.pack(">I", len(body)))
@@ -118,6 +156,24 @@ class RunnerProcess:
             self.close()
             raise SandboxError(f"the sandbox runner is gone ({exc}); start a new sandbox") from None
         return self._receive(deadline=time.monotonic() + timeout)
+
+    def _apply_cgroup(self, message: dict[str, Any]) -> dict[str, Any]:
+        """Set the cgroup's limits to this command's (written only when they change)."""
+        assert self.cgroup is not None
+        if message.get("op") == "wipe":
+            self.cgroup.reset_peak()  # a new episode starts
+        limits = message.get("limits")  # every request that runs a command carries its limits
+        if limits is None:
+            return message
+        try:
+            self.cgroup.set_limits(
+                memory_bytes=int(limits["memory_bytes"]), processes=int(limits["processes"])
+            )
+        except OSError:
+            # The cgroup would not take the limit (e.g. it holds more than it): this command
+            # runs outside it and the runner sums its memory from /proc instead.
+            return {**message, "cgroup": False}
+        return message
 
     def _read_exactly(self, size: int, deadline: float) -> bytes:
         data = bytearray()
@@ -131,10 +187,9 @@ class RunnerProcess:
                 continue
             chunk = os.read(self._from, min(size - len(data), 1 << 20))
             if not chunk:
+                detail = self.stderr_text().strip()  # before close(), which discards it
                 self.close()
-                raise SandboxError(
-                    f"the sandbox runner exited unexpectedly: {self.stderr_text().strip()}"
-                )
+                raise SandboxError(f"the sandbox runner exited unexpectedly: {detail}")
             data += chunk
         return bytes(data)
 
@@ -158,9 +213,25 @@ class RunnerProcess:
             if stream is not None:
                 stream.close()
         self._stderr.close()
+        if self.cgroup is not None:
+            self.cgroup.remove()
+            self.cgroup = None
         if self._host_root is not None:
             shutil.rmtree(self._host_root, ignore_errors=True)
             self._host_root = None
+
+
+_live_runners: weakref.WeakSet[RunnerProcess] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_live_runners() -> None:
+    """At exit, close every runner still open (pooled ones too), so no cgroup outlives us."""
+    for runner in list(_live_runners):
+        try:
+            runner.close()
+        except Exception:
+            pass
 
 
 class _Pool:
@@ -336,10 +407,11 @@ def _interpreter_dirs(python: str) -> tuple[str, ...]:
     return tuple(d for d in dirs if not any(d != p and d.startswith(p + os.sep) for p in dirs))
 
 
-def _bwrap_argv(config: RunnerConfig) -> list[str]:
+def _bwrap_argv(config: RunnerConfig, *, cgroup_namespace: bool = True) -> list[str]:
     argv = [
         require_bwrap(),
-        "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+        "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+        *(["--unshare-cgroup-try"] if cgroup_namespace else []),
         "--die-with-parent", "--new-session", "--hostname", "sandbox",
     ]
     if os.geteuid() == 0:
