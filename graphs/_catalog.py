@@ -3,6 +3,9 @@ and `agentloop run reflexion` use."""
 
 from __future__ import annotations
 
+import difflib
+import inspect
+import typing
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +36,7 @@ from agentloop.roles import (
 if TYPE_CHECKING:
     from agentloop.model import GenerateConfig
 
-__all__ = ["GRAPH_NAMES", "build_graph"]
+__all__ = ["GRAPH_NAMES", "build_graph", "check_options", "graph_options"]
 
 AnyGraph = CompiledStateGraph[Any, Any, Any, Any]
 
@@ -154,6 +157,85 @@ _USES_MEMORY = {"reflexion", "best_of_n", "lats"}
 """The graphs `run_graph` and `agentloop run` know by name."""
 
 
+_GRAPH_FUNCTIONS: dict[str, Callable[..., AnyGraph]] = {
+    "reflexion": reflexion_graph,
+    "self_refine": self_refine_graph,
+    "best_of_n": best_of_n_graph,
+    "lats": lats_graph,
+    "try_again": try_again_graph,
+}
+
+_SUPPLIED = frozenset(
+    {"actor", "explorer", "reflector", "critic", "judge", "test_writer", "verifier", "memory",
+     "budget", "checkpointer"}
+)
+"""Graph parameters the catalog fills in itself (roles and run-wide objects), not options."""
+
+
+def _graph_key(name: str) -> str:
+    key = name.replace("-", "_")
+    if key not in _BUILDERS:
+        raise ConfigError(f"unknown graph {name!r}; known: {', '.join(GRAPH_NAMES)}")
+    return key
+
+
+def graph_options(name: str) -> dict[str, inspect.Parameter]:
+    """The options graph `name` takes by name (`run_graph(name, ..., **options)`, `-o KEY=VALUE`),
+    each with its type annotation resolved and its default."""
+    key = _graph_key(name)
+    found: dict[str, inspect.Parameter] = {}
+    for fn, skip in ((_GRAPH_FUNCTIONS[key], _SUPPLIED), (_BUILDERS[key], frozenset())):
+        hints = typing.get_type_hints(fn)
+        for param in inspect.signature(fn).parameters.values():
+            if param.kind is not inspect.Parameter.KEYWORD_ONLY or param.name in skip:
+                continue
+            found[param.name] = param.replace(annotation=hints.get(param.name, Any))
+    return dict(sorted(found.items()))
+
+
+def check_options(name: str, options: dict[str, Any]) -> dict[str, Any]:
+    """`options` checked against graph `name`'s (names and types) and converted to them
+    (`"3"` to 3 for an int); a `ConfigError` naming the option and what it takes otherwise.
+
+    Run before any model call: a misspelt or mistyped option must not cost one.
+    """
+    from pydantic import TypeAdapter, ValidationError
+
+    known = graph_options(name)
+    checked: dict[str, Any] = {}
+    for key, value in options.items():
+        param = known.get(key)
+        if param is None:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigError(
+                f"unknown option {key!r} for graph {name!r}{hint}; its options: "
+                f"{', '.join(known)}"
+            )
+        try:
+            checked[key] = TypeAdapter(param.annotation).validate_python(value)
+        except ValidationError:
+            raise ConfigError(
+                f"option {key}={value!r} for graph {name!r} must be "
+                f"{_type_name(param.annotation)}"
+            ) from None
+    return checked
+
+
+_TYPE_NAMES: dict[Any, str] = {
+    int: "an integer", float: "a number", bool: "true or false", str: "text", type(None): "null"
+}
+
+
+def _type_name(annotation: Any) -> str:
+    """What an option of this type takes, in words: "an integer or null"."""
+    if typing.get_origin(annotation) is typing.Literal:
+        return "one of " + ", ".join(repr(v) for v in typing.get_args(annotation))
+    if args := typing.get_args(annotation):  # a union
+        return " or ".join(_type_name(arg) for arg in args)
+    return _TYPE_NAMES.get(annotation, getattr(annotation, "__name__", str(annotation)))
+
+
 def build_graph(
     name: str,
     *,
@@ -172,9 +254,8 @@ def build_graph(
     docstring's examples or drafted by the model); prose tasks by an LLM critic or judge.
     Memory, where a graph uses it, is `memory`.
     """
-    key = name.replace("-", "_")
-    if key not in _BUILDERS:
-        raise ConfigError(f"unknown graph {name!r}; known: {', '.join(GRAPH_NAMES)}")
+    key = _graph_key(name)
+    options = check_options(name, options)
     if memory is not None and key not in _USES_MEMORY:
         raise ConfigError(
             f"graph {name!r} does not use memory; {', '.join(sorted(_USES_MEMORY))} do"

@@ -73,7 +73,7 @@ def reflexion_graph(
     test_writer: TestWriter | None = None,
     memory: MemoryStore | None = None,
     max_rounds: int = 4,
-    patience: int = 2,
+    patience: int | None = 2,
     max_lessons: int = 3,
     recall_k: int = 3,
     recall_tokens: int = 300,
@@ -104,7 +104,7 @@ def reflexion_graph(
             are always shown.
         verifier: builds the verifier for a task's tests; the local sandbox when None.
         max_rounds: attempts at most (stop reason `max_depth`).
-        patience: rounds without a better score before stopping (`no_progress`).
+        patience: rounds without a better score before stopping (`no_progress`); None: never.
         max_lessons: how many of this run's latest lessons the actor sees.
         recall_k: most lessons retrieved from `memory` for the task (same `task.family` only,
             when the task has one; unrelated and retired lessons stay out).

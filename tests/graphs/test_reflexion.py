@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from agentloop import Budget
-from agentloop.errors import GraphError
+from agentloop.errors import ConfigError, GraphError
 from agentloop.graphs import StopReason, reflexion_graph, run_graph
 from agentloop.memory import InProcessMemoryStore, lesson
 from agentloop.roles import Attempt, FunctionActor, FunctionReflector, FunctionVerifier, Task
@@ -188,9 +188,16 @@ async def test_long_lessons_are_trimmed_and_their_code_dropped_before_anyone_see
 
 
 async def test_an_unknown_lesson_policy_is_refused() -> None:
+    roles = Roles()
+    with pytest.raises(
+        ConfigError, match="persist_lessons='sometimes' .* must be one of 'validated', 'all'"
+    ):
+        await run_graph("reflexion", ADD, model=roles.client(), persist_lessons="sometimes")
+    assert roles.model.call_count == 0
     with pytest.raises(GraphError, match="persist_lessons"):
-        await run_graph(
-            "reflexion", ADD, model=Roles().client(), persist_lessons="sometimes",
+        reflexion_graph(
+            actor=FunctionActor(lambda *args: ""), reflector=FunctionReflector(lambda *args: ""),
+            persist_lessons="sometimes",  # type: ignore[arg-type]
         )
 
 

@@ -139,8 +139,14 @@ async def test_unknown_graphs_and_options_are_config_errors() -> None:
     roles = Roles()
     with pytest.raises(ConfigError, match="unknown graph 'nope'.*reflexion"):
         await run_graph("nope", ADD, model=roles.client())
-    with pytest.raises(ConfigError, match="bad option"):
+    unknown = (
+        r"unknown option 'rounds' for graph 'reflexion' \(did you mean 'max_rounds'\?\); "
+        r"its options: explore_temperature, explorer_lessons, max_lessons, max_rounds, patience"
+    )
+    with pytest.raises(ConfigError, match=unknown):
         await run_graph("reflexion", ADD, model=roles.client(), rounds=3)
+    with pytest.raises(ConfigError, match="max_iterations='abc' for graph 'lats' must be an int"):
+        await run_graph("lats", ADD, model=roles.client(), max_iterations="abc")
     # Memory goes to the graphs that read it; elsewhere it would be silently ignored.
     memory = InProcessMemoryStore(embedder="hashing")
     with pytest.raises(ConfigError, match="'self_refine' does not use memory; best_of_n, lats"):
