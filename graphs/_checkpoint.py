@@ -3,6 +3,7 @@ what it had spent of its budget."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,6 +15,7 @@ from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from agentloop._budget import BudgetUsage
+from agentloop.errors import ConfigError
 from agentloop.graphs._state import CHECKPOINTED_TYPES
 
 __all__ = ["BudgetedSaver", "open_checkpointer"]
@@ -123,6 +125,12 @@ async def open_checkpointer(path: str | Path) -> AsyncIterator[BudgetedSaver]:
     file = Path(path)
     file.parent.mkdir(parents=True, exist_ok=True)
     async with aiosqlite.connect(str(file)) as conn:
-        # WAL lets a reader (a UI, `agentloop runs`) look while a run writes.
-        await conn.execute("PRAGMA journal_mode=WAL")
+        try:
+            # WAL lets a reader (a UI, `agentloop runs`) look while a run writes.
+            await conn.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.DatabaseError as exc:
+            raise ConfigError(
+                f"checkpoint file {file} is not a SQLite checkpoint store ({exc}): pass another "
+                "path, or move this file away to start afresh"
+            ) from None
         yield BudgetedSaver(conn, serde=_serializer())
