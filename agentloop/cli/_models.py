@@ -80,6 +80,11 @@ def ask(
         float | None, typer.Option("--temperature", min=0.0, help="Sampling temperature.")
     ] = None,
     threads: ThreadsOption = 1,
+    timeout: Annotated[
+        float | None,
+        typer.Option("--timeout", min=0.1, help="Seconds the call may take before it is "
+                     "retried [default: 60 for a remote model, 600 for a local one]."),
+    ] = None,
 ) -> None:
     """Ask a model one question; the answer streams, then its usage is printed."""
     import anyio
@@ -88,7 +93,7 @@ def ask(
     from agentloop.model import GenerateConfig
 
     client = _client(model, threads=threads)
-    config = GenerateConfig(max_tokens=max_tokens, temperature=temperature)
+    config = GenerateConfig(max_tokens=max_tokens, temperature=temperature, timeout=timeout)
     budget = Budget()
 
     first_token: float | None = None

@@ -116,6 +116,27 @@ def _show_result(result: RunResult, task: Task) -> None:
     console.print(
         f"trace: {result.trace_id}   thread: {result.thread_id}", highlight=False, soft_wrap=True
     )
+    for note in _notes(result):
+        console.print(note, highlight=False, soft_wrap=True)
+
+
+def _notes(result: RunResult) -> list[str]:
+    """What the user must know to read the result right: the answer was never verified, or
+    the winner never judged."""
+    from rich.markup import escape
+
+    from agentloop import VerdictStatus
+
+    notes = []
+    best = result.best
+    if best is not None and best.status in set(VerdictStatus) and not (
+        VerdictStatus(best.status).verified
+    ):
+        reason = (best.feedback.strip().splitlines() or [""])[0].removeprefix("Not verified: ")
+        notes.append(f"[yellow]not verified ({best.status}):[/] {escape(reason)}")
+    if result.extra.get("judged") is False and result.extra.get("selection"):
+        notes.append(f"[yellow]winner:[/] {escape(str(result.extra['selection']))}")
+    return notes
 
 
 def run(
@@ -136,7 +157,13 @@ def run(
         int | None, typer.Option("--budget-calls", min=1, help="Most model calls for the run.")
     ] = None,
     budget_seconds: Annotated[
-        float | None, typer.Option("--budget-seconds", min=0.1, help="Most wall time.")
+        float | None,
+        typer.Option("--budget-seconds", min=0.1, help="Most wall time (cuts a call in flight)."),
+    ] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option("--timeout", min=0.1, help="Seconds one model call may take before it is "
+                     "retried [default: 60 for a remote model, 600 for a local one]."),
     ] = None,
     max_tokens: Annotated[
         int, typer.Option("--max-tokens", min=1, help="Most tokens per model answer.")
@@ -179,7 +206,7 @@ def run(
 
     from agentloop._budget import Budget
     from agentloop.errors import ConfigError
-    from agentloop.graphs import TreeNode, run_graph, write_tree
+    from agentloop.graphs import StopReason, TreeNode, check_options, run_graph, write_tree
     from agentloop.model import GenerateConfig
     from agentloop.roles import Task
 
@@ -191,16 +218,33 @@ def run(
     extra: dict[str, Any] = {}
     if model.startswith("local/") and threads is not None:
         extra["n_threads"] = threads
-    config = GenerateConfig(max_tokens=max_tokens, temperature=temperature, extra=extra)
+    config = GenerateConfig(
+        max_tokens=max_tokens, temperature=temperature, timeout=timeout, extra=extra
+    )
     budget = Budget(max_tokens=budget_tokens, max_calls=budget_calls, max_seconds=budget_seconds)
-    options = _parse_options(option or [])
+    resume = thread is not None
+    if resume and checkpoint is None:
+        raise ConfigError("--thread resumes a checkpointed run: give its --checkpoint FILE too")
+    if checkpoint is not None:
+        import uuid
+
+        thread = thread or uuid.uuid4().hex
+        # Now, not at the end: a run that is killed can only be resumed with this id.
+        verb = "resuming" if resume else "checkpointing to"
+        Console(stderr=True).print(
+            f"{verb} {checkpoint}   thread: {thread}   (resume: --checkpoint {checkpoint} "
+            f"--thread {thread})", highlight=False, soft_wrap=True,
+        )
+    # Checked here, before any model is loaded or called: a typo must not cost a call.
+    options = check_options(graph, _parse_options(option or []))
     progress = _Progress(graph, task, model)
     console = Console(stderr=True)
 
     async def main() -> RunResult:
         return await run_graph(
             graph, task, model=model, budget=budget, config=config, checkpoint=checkpoint,
-            thread_id=thread, max_concurrency=concurrency, on_event=handle, **options,
+            thread_id=thread, resume=resume, max_concurrency=concurrency, on_event=handle,
+            **options,
         )
 
     if as_json:
@@ -223,6 +267,10 @@ def run(
         if not rows:
             raise ConfigError(f"graph {graph!r} has no search tree to write; only lats does")
         write_tree(rows, tree_out, candidates=result.candidates)
+    if result.stop_reason is StopReason.ERROR:
+        # The best answer so far is shown above; the run itself did not finish.
+        typer.echo(f"error: {result.extra.get('error', 'a model call failed')}", err=True)
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

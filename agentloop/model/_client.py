@@ -28,7 +28,7 @@ from agentloop.model._cache import ResponseCache, request_key
 from agentloop.model._chat_span import chat_request_attributes, chat_result_attributes
 from agentloop.model._config import LOCAL_TIMEOUT, REMOTE_TIMEOUT, GenerateConfig
 from agentloop.model._guard import OFFLINE_PROVIDERS, check_network_allowed
-from agentloop.model._litellm import import_litellm, translate_error
+from agentloop.model._litellm import import_litellm, provider_finished, translate_error
 from agentloop.model._retry import RetryPolicy
 from agentloop.model._sampling import current_sample_index
 from agentloop.model._spending import (
@@ -621,7 +621,7 @@ class ModelClient:
             usage = self._usage(raw_usage, None, msgs, ["".join(pieces)])
             if spend is not None:
                 spend.settle(usage)
-            if finish_reason is None:
+            if finish_reason is None or not provider_finished(stream):
                 # A 200 whose body was no event stream, or a stream that just stopped: not an
                 # answer, whatever text came before.
                 raise self._incomplete(usage, pieces, "it ended without a finish reason")

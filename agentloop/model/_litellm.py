@@ -24,7 +24,7 @@ from agentloop.errors import (
 )
 from agentloop.model._providers import ensure_providers
 
-__all__ = ["import_litellm", "translate_error"]
+__all__ = ["import_litellm", "provider_finished", "translate_error"]
 
 
 _litellm: ModuleType | None = None
@@ -47,6 +47,16 @@ def import_litellm() -> ModuleType:
     ensure_providers()
     _litellm = litellm
     return litellm
+
+
+def provider_finished(stream: Any) -> bool:
+    """Whether the provider itself ended a litellm stream with a finish reason.
+
+    litellm closes every stream with a finish reason, "stop" when the provider sent none (a
+    200 whose body was no event stream at all): only its own record tells the two apart.
+    """
+    received = getattr(stream, "received_finish_reason", True)
+    return received is not None or getattr(stream, "intermittent_finish_reason", None) is not None
 
 
 def _unwrap_ours(exc: BaseException) -> AgentloopError | None:

@@ -1,7 +1,9 @@
-"""A reflexion run in its own process, for the resume test: `python crash_run.py DB LOG CRASH_AT`.
+"""A reflexion run in its own process, for the resume tests:
+`python crash_run.py DB LOG CRASH_AT [MAX_CALLS]`.
 
 Every model call is appended to LOG before it is answered; the call numbered CRASH_AT (counted
 over the whole LOG, so across processes) kills the process with SIGKILL, as a crash would.
+With MAX_CALLS the run has that call budget (and up to 10 rounds instead of 3).
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ from pathlib import Path
 
 import anyio
 
+from agentloop import Budget
 from agentloop.graphs import run_graph
 from agentloop.model import ModelClient
 from agentloop.roles import FunctionVerifier, Task
 from agentloop.testing import ScriptedModel
 
 db, log, crash_at = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+max_calls = int(sys.argv[4]) if len(sys.argv) > 4 else None
 task = Task(name="add", prompt="def add(a, b):\n    pass\n", tests=["assert add(1, 2) == 3"])
 
 
@@ -38,7 +42,8 @@ async def main() -> None:
     verifier = FunctionVerifier(lambda code: False)
     result = await run_graph(
         "reflexion", task, model=ModelClient(model.model), checkpoint=db, thread_id="t1",
-        verifier=lambda t, s: verifier, max_rounds=3, patience=None,
+        verifier=lambda t, s: verifier, max_rounds=3 if max_calls is None else 10, patience=None,
+        budget=Budget(max_calls=max_calls),
     )
     print(result.stop_reason, len(result.candidates), model.call_count)
 
