@@ -6,7 +6,7 @@ Every graph shares one `Budget` across its branches, ends with the best candidat
 """
 
 from agentloop.graphs._best_of_n import BestOfNState, Match, best_of_n_graph
-from agentloop.graphs._catalog import GRAPH_NAMES, build_graph
+from agentloop.graphs._catalog import GRAPH_NAMES, build_graph, check_options, graph_options
 from agentloop.graphs._checkpoint import open_checkpointer
 from agentloop.graphs._events import EventKind, GraphEvent, emit
 from agentloop.graphs._judge_memory import (
@@ -69,10 +69,12 @@ __all__ = [
     "build_graph",
     "check_with_critic",
     "check_with_judge",
+    "check_options",
     "check_with_verifier",
     "checkpointed",
     "decide_stop",
     "emit",
+    "graph_options",
     "lats_graph",
     "node",
     "open_checkpointer",

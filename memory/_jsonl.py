@@ -51,8 +51,14 @@ async def import_jsonl(store: MemoryStore, path: str | Path) -> tuple[int, int]:
     source = Path(path)
     if not source.is_file():
         raise ConfigError(f"no such memory export file: {source}")
-    with source.open(encoding="utf-8") as lines:
-        entries = list(read_entries(lines, source=str(source)))
+    try:
+        with source.open(encoding="utf-8") as lines:
+            entries = list(read_entries(lines, source=str(source)))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"memory export file {source} is not UTF-8 text (it holds byte "
+            f"{exc.object[exc.start]:#04x}); save it as UTF-8 JSONL"
+        ) from exc
     added = 0
     for entry in entries:
         # An id already present (a re-import) or a near-identical text both keep what is there.

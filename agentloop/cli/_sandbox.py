@@ -17,9 +17,17 @@ _out = Console()
 
 def _read(path_or_text: str, what: str) -> str:
     path = Path(path_or_text)
-    if path.is_file():
-        return path.read_text()
-    raise ConfigError(f"{what} file not found: {path_or_text}")
+    if not path.is_file():
+        raise ConfigError(f"{what} file not found: {path_or_text}")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{what} file {path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
+            f"{exc.start}); save it as UTF-8"
+        ) from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read {what} file {path}: {exc.strerror}") from exc
 
 
 def verify(
@@ -36,7 +44,8 @@ def verify(
     timeout: float = typer.Option(5.0, "--timeout", help="Seconds each test may run."),
     as_json: bool = typer.Option(False, "--json", help="Print the verdict as JSON."),
 ) -> None:
-    """Run FILE against TESTS in the sandbox and print the verdict; exit 1 unless it passes."""
+    """Run FILE against TESTS in the sandbox and print the verdict; exit 1 unless it passes
+    (a run that verified nothing, such as one where no test ran, does not pass)."""
     import anyio
 
     from agentloop.sandbox import PythonTestVerifier
@@ -48,10 +57,11 @@ def verify(
     if as_json:
         typer.echo(verdict.model_dump_json(indent=2))
     else:
-        colour = "green" if verdict.passed else "red"
+        verified = verdict.status.verified
+        colour = "green" if verdict.passed else "red" if verified else "yellow"
+        label = verdict.status.value if verified else f"not verified ({verdict.status.value})"
         _out.print(
-            f"[bold {colour}]{verdict.status.value}[/]  score {verdict.score:.2f}  "
-            f"({verdict.duration_s:.2f}s)"
+            f"[bold {colour}]{label}[/]  score {verdict.score:.2f}  ({verdict.duration_s:.2f}s)"
         )
         if verdict.tests:
             table = Table(show_header=True, header_style="bold")
@@ -69,7 +79,7 @@ def verify(
                 table.add_row(first_line, f"[{style}]{test.outcome.value}[/]", detail)
             _out.print(table)
         if not verdict.passed:
-            _out.print(verdict.feedback, highlight=False, markup=False)
+            _out.print(verdict.feedback, highlight=False, markup=False, soft_wrap=True)
     raise typer.Exit(0 if verdict.passed else 1)
 
 

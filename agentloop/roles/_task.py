@@ -69,6 +69,11 @@ class Task(BaseModel):
             data = yaml.safe_load(file.read_text(encoding="utf-8"))
         except OSError as exc:
             raise ConfigError(f"cannot read task file {file}: {exc.strerror}") from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"task file {file} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at "
+                f"offset {exc.start}); save it as UTF-8"
+            ) from exc
         except yaml.YAMLError as exc:
             raise ConfigError(f"task file {file} is not valid YAML: {exc}") from exc
         if not isinstance(data, dict):
