@@ -93,6 +93,5 @@ def test_run_has_a_timeout_option(tmp_path: Path) -> None:
         "run", "try_again", "--prompt", "Write a line about rain.", "--model", model.model,
         "--timeout", "0.2", "-o", "max_rounds=1", "--json",
     )
-    assert run.exit_code == 0, run.output
     result = json.loads(run.stdout[run.stdout.index("{"):])
     assert result["stop_reason"] == "error" and "no answer within 0.2s" in result["extra"]["error"]
