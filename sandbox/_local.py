@@ -141,13 +141,15 @@ class LocalSandbox(SandboxEpisode):
             )
         return self._runner
 
-    async def _request(self, message: dict[str, Any], *, timeout: float) -> dict[str, Any]:
+    async def _request(
+        self, message: dict[str, Any], *, timeout: float, stdin: bytes = b""
+    ) -> dict[str, Any]:
         async with self._lock:
             runner = await self._ensure_started()
 
             def call() -> dict[str, Any]:
                 with runner.lock:
-                    return runner.request(message, timeout=timeout)
+                    return runner.request(message, timeout=timeout, stdin=stdin)
 
             try:
                 reply = await anyio.to_thread.run_sync(call)
@@ -162,24 +164,22 @@ class LocalSandbox(SandboxEpisode):
         self,
         op: str,
         *,
-        input: bytes | str | None,
         cwd: str | None,
         env: Mapping[str, str] | None,
         timeout: float | None,
     ) -> dict[str, Any]:
-        data = as_bytes(input)
         return {
             "op": op,
             "cwd": self._cwd(cwd),
             "env": sandbox_env(self.work_dir, self._python, {**self._extra_env, **(env or {})}),
             "timeout": self._wall_time(timeout),
-            "stdin": base64.b64encode(data).decode() if data else None,
             "limits": self.limits.model_dump(),
         }
 
-    async def _run(self, message: dict[str, Any]) -> ExecResult:
+    async def _run(self, message: dict[str, Any], stdin: bytes | str | None) -> ExecResult:
         try:
-            reply = await self._request(message, timeout=message["timeout"] + _WATCHDOG_GRACE_S)
+            timeout = message["timeout"] + _WATCHDOG_GRACE_S
+            reply = await self._request(message, timeout=timeout, stdin=as_bytes(stdin) or b"")
         except SandboxError as exc:
             if "did not answer in time" not in str(exc):
                 raise
@@ -212,18 +212,18 @@ class LocalSandbox(SandboxEpisode):
         argv = command_argv(cmd)
         if not argv:
             raise ValueError("exec needs a command")
-        message = self._command("exec", input=input, cwd=cwd, env=env, timeout=timeout)
+        message = self._command("exec", cwd=cwd, env=env, timeout=timeout)
         message["argv"] = argv
-        return await self._run(message)
+        return await self._run(message, input)
 
     async def run_python(
         self, source: str, *, input: bytes | str | None = None, timeout: float | None = None
     ) -> ExecResult:
         await self._ensure_started()
-        message = self._command("python", input=input, cwd=None, env=None, timeout=timeout)
+        message = self._command("python", cwd=None, env=None, timeout=timeout)
         message["source"] = source
         message["filename"] = "<sandbox>"
-        return await self._run(message)
+        return await self._run(message, input)
 
     async def write_file(self, path: str, content: bytes | str) -> None:
         data = base64.b64encode(as_bytes(content)).decode()

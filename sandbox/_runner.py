@@ -276,8 +276,13 @@ class _MemoryWatch:
         return self.cgroup is not None and _oom_kills(self.cgroup["events"]) > self.oom_before
 
 
-def _spawn(req: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
-    """Run one command to completion under the wall-time and output limits."""
+def _spawn(req: dict[str, Any], config: dict[str, Any], requests: int) -> dict[str, Any]:
+    """Run one command to completion under the wall-time and output limits.
+
+    The command's stdin follows the request on `requests` (`stdin_bytes` of it) and is spliced
+    straight into the command's stdin pipe: it never enters this process's memory, so nothing a
+    command is told on stdin (a verifier's tests, say) is in any later command's forked memory.
+    """
     limits = req["limits"]
     cap = int(limits["output_bytes"])
     timeout = float(req["timeout"])
@@ -321,13 +326,14 @@ def _spawn(req: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
         os.close(fd)
     watch.waiter = waiter
 
-    stdin_data = base64.b64decode(req["stdin"]) if req.get("stdin") else b""
-    if stdin_data:
+    stdin_left = int(req.get("stdin_bytes") or 0)
+    if stdin_left:
         # Fed from the loop below so that a child that never reads cannot block the runner.
         os.set_blocking(in_w, False)
     else:
         os.close(in_w)
-    stdin_open = bool(stdin_data)
+    stdin_open = bool(stdin_left)
+    stdin_ready = {"requests": False, "command": False}
     buffers = {out_r: bytearray(), err_r: bytearray()}
     truncated = {out_r: False, err_r: False}
     open_fds = {out_r, err_r, st_r}
@@ -364,20 +370,35 @@ def _spawn(req: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
             stop_reason = "memory"
             kill_tree()
             break
-        writers = [in_w] if stdin_open else []
+        # Splice when both ends are ready; wait on whichever is not.
+        writers = [in_w] if stdin_open and not stdin_ready["command"] else []
+        readers = list(open_fds)
+        if stdin_open and not stdin_ready["requests"]:
+            readers.append(requests)
         wait = min(remaining, 0.5, max(watch.next_check - now, 0.0))
-        readable, writable, _ = select.select(list(open_fds), writers, [], wait)
-        if writable:
+        readable, writable, _ = select.select(readers, writers, [], wait)
+        stdin_ready["command"] = stdin_ready["command"] or bool(writable)
+        if requests in readable:
+            readable.remove(requests)
+            stdin_ready["requests"] = True
+        if stdin_ready["command"] and stdin_ready["requests"]:
+            stdin_ready["command"] = stdin_ready["requests"] = False
+            moved: int | None
             try:
-                sent = os.write(in_w, stdin_data[:65536])
-                stdin_data = stdin_data[sent:]
+                moved = os.splice(
+                    requests, in_w, min(stdin_left, 1 << 16), flags=os.SPLICE_F_NONBLOCK
+                )
             except BlockingIOError:
-                pass
-            except BrokenPipeError:
-                stdin_data = b""  # the command closed its stdin; the rest is not wanted
-            if not stdin_data:
+                moved = None
+            except BrokenPipeError:  # the command closed its stdin: the rest is drained below
+                moved = None
                 os.close(in_w)
                 stdin_open = False
+            if moved is not None:
+                stdin_left = stdin_left - moved if moved else 0  # 0: the host went away
+                if not stdin_left:
+                    os.close(in_w)
+                    stdin_open = False
         for fd in readable:
             chunk = os.read(fd, 65536)
             if not chunk:
@@ -402,6 +423,7 @@ def _spawn(req: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
             buffer += chunk
     if stdin_open:
         os.close(in_w)
+    _discard(requests, stdin_left)  # what the command did not read: the next request follows it
     if stop_reason != "none" and child_pid:
         # SIGKILL is asynchronous: wait until the command's pid 1 (and so its whole namespace)
         # is really gone, so that nothing of this run outlives the reply.
@@ -536,6 +558,21 @@ def _wipe(config: dict[str, Any]) -> dict[str, Any]:
     return {"ok": True}
 
 
+def _discard(fd: int, size: int) -> None:
+    """Skip `size` bytes of `fd` without reading them into memory."""
+    if size <= 0:
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        while size > 0:
+            moved = os.splice(fd, null, min(size, 1 << 20))
+            if moved == 0:
+                break
+            size -= moved
+    finally:
+        os.close(null)
+
+
 def _serve(config: dict[str, Any]) -> None:
     requests, replies = os.dup(0), os.dup(1)
     null = os.open(os.devnull, os.O_RDWR)
@@ -571,7 +608,7 @@ def _serve(config: dict[str, Any]) -> None:
         try:
             op = req["op"]
             if op in ("exec", "python"):
-                reply(_spawn(req, config))
+                reply(_spawn(req, config, requests))
             elif op == "write":
                 reply(_write(req, config))
             elif op == "read":

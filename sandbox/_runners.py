@@ -142,14 +142,20 @@ class RunnerProcess:
         self._stderr.seek(0)
         return self._stderr.read().decode(errors="replace")[-2000:]
 
-    def request(self, message: dict[str, Any], *, timeout: float) -> dict[str, Any]:
-        """Send one request and wait at most `timeout` seconds for its reply (the host watchdog)."""
+    def request(
+        self, message: dict[str, Any], *, timeout: float, stdin: bytes = b""
+    ) -> dict[str, Any]:
+        """Send one request and wait at most `timeout` seconds for its reply (the host watchdog).
+
+        `stdin` (for a command) follows the request as raw bytes; the runner splices it into the
+        command without ever holding it (see `_runner._spawn`).
+        """
         if self.cgroup is not None:
             message = self._apply_cgroup(message)
-        body = json.dumps(message).encode()
+        body = json.dumps({**message, "stdin_bytes": len(stdin)} if stdin else message).encode()
         try:
             os.write(self._to, struct.pack(">I", len(body)))
-            view = memoryview(body)
+            view = memoryview(body + stdin)
             while view:
                 view = view[os.write(self._to, view) :]
         except OSError as exc:

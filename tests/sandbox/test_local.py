@@ -84,6 +84,58 @@ async def test_runs_commands_and_python_as_an_unprivileged_user() -> None:
     assert missing.exit_code == 127 and "no-such-program" in missing.stderr
 
 
+async def test_stdin_larger_than_a_pipe_reaches_the_command_whole() -> None:
+    data = secrets.token_bytes(3 * 1024 * 1024)
+    async with LocalSandbox(limits=SandboxLimits(output_bytes=1024)) as sandbox:
+        result = await sandbox.run_python(
+            "import hashlib, sys\nprint(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())",
+            input=data,
+        )
+    import hashlib
+
+    assert result.ok and result.stdout.strip() == hashlib.sha256(data).hexdigest()
+
+
+async def test_stdin_a_command_never_reads_does_not_leak_into_the_next_request() -> None:
+    async with LocalSandbox() as sandbox:
+        ignored = await sandbox.exec(["true"], input=b"x" * (2 * 1024 * 1024))
+        after = await sandbox.exec(["cat"], input=b"next")
+        closed = await sandbox.run_python("import os\nos.close(0)", input=b"y" * 200_000)
+        last = await sandbox.exec(["cat"], input=b"last")
+    assert ignored.ok and closed.ok
+    assert (after.stdout, last.stdout) == ("next", "last")
+
+
+async def test_the_runner_never_holds_a_commands_stdin() -> None:
+    # What a command is told on stdin (a verifier's tests) must not be in any later command's
+    # memory, which is forked from the runner: it is spliced through, never read by the runner.
+    marker = "stdin-marker-" + secrets.token_hex(8)
+    async with LocalSandbox() as sandbox:
+        await sandbox.exec(["wc", "-c"], input=marker)  # reads it, never echoes it
+        # The probe never joins the marker's two halves, so only a real copy can match.
+        probe = await sandbox.run_python(
+            textwrap.dedent(f"""
+                import ctypes
+                prefix, suffix = {marker[:13]!r}.encode(), {marker[13:]!r}.encode()
+                found = False
+                for line in open('/proc/self/maps').read().splitlines():
+                    span, perms = line.split()[:2]
+                    start, end = (int(x, 16) for x in span.split('-'))
+                    anonymous = len(line.split()) < 6 or line.endswith(('[heap]', '[stack]'))
+                    if 'r' not in perms or not anonymous:
+                        continue  # the heap and anonymous memory; files can SIGBUS
+                    chunk = ctypes.string_at(start, end - start)  # its own memory, read directly
+                    at = chunk.find(prefix)
+                    while at != -1 and not found:
+                        found = chunk[at + len(prefix):at + len(prefix) + len(suffix)] == suffix
+                        at = chunk.find(prefix, at + 1)
+                print(found)
+            """)
+        )
+    assert probe.ok, probe.stderr
+    assert probe.stdout.strip() == "False"
+
+
 async def test_files_persist_within_an_episode_only() -> None:
     limits = SandboxLimits()
     async with LocalSandbox(limits=limits, pool_size=1) as first:
