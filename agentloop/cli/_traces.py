@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
-from agentloop.errors import ConfigError, TraceStoreError
+from agentloop.errors import ConfigError
 
 if TYPE_CHECKING:
     from rich.tree import Tree
@@ -36,13 +36,10 @@ _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks
 
 
 def _open(path: Path, *, create: bool = False) -> TraceStore:
+    """The store at `path`: read-only (never created, never changed) unless `create`."""
     from agentloop.tracing import TraceStore
 
-    if not create and not path.exists():
-        raise TraceStoreError(
-            f"no trace store at {path}: run something with tracing on first, or pass --store"
-        )
-    return TraceStore(path)
+    return TraceStore(path, read_only=not create)
 
 
 def _parse_since(value: str | None) -> datetime | None:

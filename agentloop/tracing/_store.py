@@ -150,6 +150,10 @@ class TraceStore:
     enqueued so far; `close()` flushes and stops the thread. When more than `max_pending`
     items wait (code opening spans faster than SQLite commits them), `emit` waits for the
     writer to catch up instead of letting memory grow without bound.
+
+    With `read_only=True` the file is never written, nor created: it must already be a trace
+    store (an empty or damaged file is a `TraceStoreError`), and only reading works. Commands
+    that only look (`agentloop traces ls/show/export`) open it so.
     """
 
     def __init__(
@@ -159,8 +163,10 @@ class TraceStore:
         flush_interval_s: float = 0.25,
         max_batch: int = 2000,
         max_pending: int = 50_000,
+        read_only: bool = False,
     ) -> None:
         self.path = Path(path)
+        self.read_only = read_only
         self.flush_interval_s = flush_interval_s
         self.max_batch = max_batch
         self.max_pending = max_pending
@@ -181,6 +187,9 @@ class TraceStore:
                 f"trace store path {self.path} is a directory; pass a file path such as "
                 f"{self.path / 'traces.db'}"
             )
+        if self.read_only:
+            self._check_readable()
+            return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -191,14 +200,63 @@ class TraceStore:
         with closing(self._connect()) as conn:
             self._ensure_schema(conn)
 
+    def _check_readable(self) -> None:
+        """Refuse, without writing anything, a file that is not a trace store to read."""
+        damaged = "move it away, or pass the right one with --store"
+        try:
+            size = self.path.stat().st_size
+        except FileNotFoundError:
+            raise TraceStoreError(
+                f"no trace store at {self.path}: run something with tracing on first, or pass "
+                "--store"
+            ) from None
+        except OSError as exc:
+            raise TraceStoreError(f"cannot read the trace store {self.path}: {exc}") from exc
+        if size == 0:
+            raise TraceStoreError(
+                f"trace store {self.path} is empty (0 bytes): it was truncated or never "
+                f"written; {damaged}"
+            )
+        with closing(self._connect()) as conn:
+            try:
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                tables = {
+                    row[0] for row in conn.execute("SELECT name FROM sqlite_master")
+                }
+            except sqlite3.DatabaseError as exc:
+                raise TraceStoreError(
+                    f"{self.path} is not a readable trace store ({exc}); it may be corrupt or "
+                    f"not a SQLite file: {damaged}"
+                ) from exc
+        if version > _SCHEMA_VERSION:
+            raise TraceStoreError(
+                f"trace store {self.path} was written by a newer agentloop (schema {version}); "
+                "upgrade agentloop to read it"
+            )
+        if not {"spans", "evaluations"} <= tables:
+            raise TraceStoreError(
+                f"{self.path} is a SQLite file but not a trace store (it has no spans table); "
+                f"{damaged}"
+            )
+
     def _connect(self) -> sqlite3.Connection:
         try:
-            conn = sqlite3.connect(
-                self.path,
-                timeout=_BUSY_TIMEOUT_MS / 1000,
-                isolation_level=None,
-                check_same_thread=False,
-            )
+            if self.read_only:
+                # mode=ro: nothing this connection does can create or change the file.
+                conn = sqlite3.connect(
+                    f"{self.path.absolute().as_uri()}?mode=ro",
+                    uri=True,
+                    timeout=_BUSY_TIMEOUT_MS / 1000,
+                    isolation_level=None,
+                    check_same_thread=False,
+                )
+            else:
+                conn = sqlite3.connect(
+                    self.path,
+                    timeout=_BUSY_TIMEOUT_MS / 1000,
+                    isolation_level=None,
+                    check_same_thread=False,
+                )
             conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
             # WAL + NORMAL: a commit survives the process being killed; only a power loss can
             # drop the last batches, and it never corrupts the file.
@@ -255,6 +313,8 @@ class TraceStore:
         self._enqueue((trace_id, span_id, evaluation))
 
     def _enqueue(self, item: _QueueItem) -> None:
+        if self.read_only:
+            raise TraceStoreError(f"trace store {self.path} was opened read-only")
         if self._writer is None:
             self._start_writer()
         self._queue.put(item)
@@ -296,6 +356,8 @@ class TraceStore:
 
     def write(self, records: Iterable[SpanRecord]) -> int:
         """Write spans (and their evaluations) now, in one transaction; returns the count."""
+        if self.read_only:
+            raise TraceStoreError(f"trace store {self.path} was opened read-only")
         spans: list[tuple[Any, ...]] = []
         evaluations: list[tuple[Any, ...]] = []
         for record in records:
@@ -418,4 +480,5 @@ class TraceStore:
             conn.close()
 
     def __repr__(self) -> str:
-        return f"TraceStore({str(self.path)!r})"
+        mode = ", read_only=True" if self.read_only else ""
+        return f"TraceStore({str(self.path)!r}{mode})"

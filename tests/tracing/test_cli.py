@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,41 @@ def test_reading_a_missing_store_or_run_says_what_to_do(
         invoke_ok(cli, "traces", "ls", "--store", str(tmp_path / "absent.db"))
     with pytest.raises(TraceStoreError, match="no run 'ffffffffff'"):
         invoke_ok(cli, "traces", "show", "ffffffffff", "--store", str(store.path))
+
+
+def test_a_truncated_store_is_reported_not_reinitialised(
+    cli: typer.Typer, recorded: str, store: TraceStore, tmp_path: Path
+) -> None:
+    truncated = tmp_path / "traces.db"
+    truncated.write_bytes(b"")
+    for command in (["ls"], ["show", recorded[:8]], ["export", "--all"]):
+        with pytest.raises(TraceStoreError, match=r"is empty \(0 bytes\): it was truncated"):
+            invoke_ok(cli, "traces", *command, "--store", str(truncated))
+    assert truncated.stat().st_size == 0  # a read command wrote nothing
+
+
+def test_a_sqlite_file_that_is_not_a_trace_store_is_left_alone(
+    cli: typer.Typer, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    other = tmp_path / "notes.db"
+    with closing(sqlite3.connect(other)) as conn:
+        conn.execute("CREATE TABLE notes (text TEXT)")
+        conn.commit()
+    before = other.read_bytes()
+    with pytest.raises(TraceStoreError, match="not a trace store .*no spans table"):
+        invoke_ok(cli, "traces", "ls", "--store", str(other))
+    assert other.read_bytes() == before
+
+
+def test_a_store_opened_read_only_refuses_writes(store: TraceStore) -> None:
+    reader = TraceStore(store.path, read_only=True)
+    with pytest.raises(TraceStoreError, match="opened read-only"):
+        reader.write([])
+    with span("run", kind=SpanKind.WORKFLOW):
+        pass
+    assert flush_traces()
+    from agentloop.tracing import query_runs
+
+    assert [run.name for run in query_runs(reader)] == ["run"]
