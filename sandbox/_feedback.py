@@ -85,7 +85,8 @@ def feedback_for(verdict: Verdict, test_timeout_s: float) -> str:
     status = verdict.status
     if status is VerdictStatus.PASSED:
         count = len(verdict.tests)
-        return f"All {count} tests passed." if count else "The code ran without errors (no tests)."
+        # A pass of no test verified nothing: it never reads as a success.
+        return f"All {count} tests passed." if count else _NOT_VERIFIED[VerdictStatus.NO_TESTS]
     if status in _NOT_VERIFIED:
         text = _NOT_VERIFIED[status]
         if verdict.traceback:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
+
 from agentloop import TestOutcome as Outcome
 from agentloop import TestResult, Verdict, VerdictStatus
 from agentloop.sandbox._feedback import feedback_for
 
 
-def test_no_tests_says_nothing_was_verified() -> None:
-    text = feedback_for(Verdict(status=VerdictStatus.NO_TESTS), 5.0)
+@pytest.mark.parametrize("status", [VerdictStatus.NO_TESTS, VerdictStatus.PASSED])
+def test_no_tests_says_nothing_was_verified(status: VerdictStatus) -> None:
+    # Even a verdict that calls zero tests a pass verified nothing.
+    text = feedback_for(Verdict(status=status), 5.0)
     assert text.startswith("Not verified: no test ran")
     assert "passed" not in text.lower() and "without errors" not in text
 
