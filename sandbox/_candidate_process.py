@@ -6,14 +6,19 @@ or the driver's report channel. It reads length-prefixed requests on fd 0 and an
 whatever it answers is only a claim, checked by the driver. It knows nothing worth forging.
 """
 
+from __future__ import annotations
+
 import builtins
 import io
 import os
 import sys
 import types
-from typing import Any
 
-from agentloop.sandbox._plain_data import Unencodable, encode, from_literal  # embedded (see above)
+TYPE_CHECKING = False  # no `typing` at run time: it pulls in `re` (see _plain_data.py)
+if TYPE_CHECKING:
+    from typing import Any
+
+from agentloop.sandbox._plain_data import Unencodable, encode, from_literal  # noqa: E402 (embedded)
 
 # Nothing else is imported up front: this process starts fresh for every verification, and
 # `traceback` and `linecache` (which pull in `re`) are loaded only when something raises.
@@ -73,24 +78,34 @@ def _trimmed_traceback(exc: BaseException, limit: int) -> str:
     return text if len(text) <= limit else "..." + text[-limit:]
 
 
+def _builtin_class(exc: BaseException) -> str:
+    """The nearest builtin exception class of `exc`: what a test's `except` clause would catch."""
+    for kind in type(exc).__mro__:
+        if getattr(builtins, kind.__name__, None) is kind:
+            return str(kind.__name__)
+    return "BaseException"
+
+
 def _raised(exc: BaseException, limit: int) -> dict[str, object]:
     return {
-        "raised": _short(type(exc).__name__, 100),
+        "raised": _builtin_class(exc),
+        "type_name": _short(type(exc).__name__, 100),
         "message": _short(exc, limit),
         "traceback": _trimmed_traceback(exc, 4 * limit),
         "memory": isinstance(exc, MemoryError),
     }
 
 
-def main() -> None:
-    requests, replies = os.dup(0), os.dup(1)
+def serve(requests: int, replies: int) -> None:
+    """Answer the driver's requests on these two fds until it closes them."""
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(null, fd)
     os.close(null)
-    sys.path[:] = from_literal(sys.argv[1])  # the driver's import path: no site processing
-    out, err = _CappedText(int(sys.argv[2])), _CappedText(int(sys.argv[2]))
+    out, err = _CappedText(4000), _CappedText(4000)
     sys.stdout, sys.stderr, sys.stdin = out, err, open(os.devnull)
+    if "random" in sys.modules:
+        sys.modules["random"].seed()  # forked from the driver: not its PRNG state
     limit = 500
 
     def receive() -> dict[str, Any] | None:
@@ -126,6 +141,7 @@ def main() -> None:
     while (request := receive()) is not None:
         op = request["op"]
         if op == "load":
+            out.cap = err.cap = int(request["output_limit"])
             reply(_load(str(request["source"]), request.get("entry_point"), namespace, limit))
         elif op == "call":
             function: Any = namespace.get(str(request["name"]))
@@ -173,8 +189,10 @@ def _load(
     return {"loaded": True, "functions": functions, "values": values, "modules": modules}
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # the driver's fallback: a fresh interpreter, pipes on fds 0 and 1
+    sys.set_int_max_str_digits(0)
+    sys.path[:] = from_literal(sys.argv[1])  # the driver's import path: no site processing
     try:
-        main()
+        serve(os.dup(0), os.dup(1))
     except MemoryError:
         os._exit(_EXIT_MEMORY)

@@ -3,10 +3,11 @@ and the trusted test driver.
 
 Both sandbox programs (`_test_driver.py`, `_candidate_process.py`) embed this file's source, so it
 imports almost nothing (the candidate's process starts fresh for every verification, and every
-import there is paid each time). Plain data is builtin values of exactly these types (subclasses
-are refused: a subclass can override `__eq__`): None, bool, int, float, complex, str, bytes, list,
-tuple, set, frozenset and dict, nested. `collections.OrderedDict`, `defaultdict` and `Counter`
-count as the dict they hold, since honest code returns them where a dict is expected.
+import there is paid each time). Plain data is builtin values of these types: None, bool, int,
+float, complex, str, bytes, list, tuple, set, frozenset and dict, nested. An instance of a
+subclass (a namedtuple, an IntEnum, a `Counter`, or a class written to lie about `__eq__`) counts
+as the builtin value it holds, read through the builtin type's own slots, so none of the
+subclass's code runs and none of its behaviour crosses. Anything else is refused.
 
 - The candidate's process answers with `encode` (JSON with tags for what JSON lacks), and the
   driver reads answers with `decode`, which builds fresh builtin values and refuses anything
@@ -16,15 +17,22 @@ count as the dict they hold, since honest code returns them where a dict is expe
   driver is the trusted side.
 """
 
-import sys
+from __future__ import annotations
+
 from _json import encode_basestring_ascii as _json_string
-from typing import Any
+
+# No `typing` import at run time: this code runs in a fresh interpreter per verification, and
+# `typing` pulls in `re`. Annotations are never evaluated (postponed, above).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_DEPTH = 100
 MAX_ENCODED_CHARS = 16 * 1024 * 1024
 _INF = float("inf")
-_PLAIN = frozenset({bool, int, float, complex, str, bytes, list, tuple, set, frozenset})
-_DICT_TYPES = ("OrderedDict", "defaultdict", "Counter")  # of `collections`
+_PLAIN = frozenset(
+    {bool, int, float, complex, str, bytes, list, tuple, set, frozenset, dict}
+)
 
 
 class Unencodable(Exception):
@@ -39,35 +47,37 @@ class BadEncoding(Exception):
     """Data that is not a valid encoding (only a hostile or broken peer sends it)."""
 
 
-def _is_dict(kind: type) -> bool:
-    if kind is dict:
-        return True
-    # Looked up, not imported: if `collections` was never imported, no value is a Counter.
-    collections = sys.modules.get("collections")
-    return collections is not None and any(
-        getattr(collections, name, None) is kind for name in _DICT_TYPES
-    )
-
-
 def _kind(value: Any, depth: int) -> type:
-    """The builtin type `value` counts as, or `Unencodable`.
-
-    Types are compared exactly and values are read through the builtin types' own methods, so a
-    subclass (or an object posing as one) never gets to run its code here.
-    """
+    """The builtin type whose value `value` holds, or `Unencodable`."""
     if depth > MAX_DEPTH:
         raise Unencodable("a structure nested too deeply (or containing itself)")
     kind = type(value)
     if value is None or kind in _PLAIN:
         return kind
-    if _is_dict(kind):
-        return dict
+    for base in type.__getattribute__(kind, "__mro__")[1:]:
+        if base in _PLAIN:
+            return base  # type: ignore[no-any-return]
     module = type.__getattribute__(kind, "__module__")
     name = type.__getattribute__(kind, "__qualname__")
     if not isinstance(module, str) or not isinstance(name, str):
         raise Unencodable("an object of an unnamed type")
     own = module in ("builtins", "__main__", "solution")
     raise Unencodable(name if own else f"{module}.{name}")
+
+
+def _scalar(kind: type, value: Any) -> Any:
+    """An exact builtin scalar from `value`, read through `kind`'s own slots (no override runs)."""
+    if kind is int:
+        return int.__int__(value)
+    if kind is float:
+        return float.__float__(value)
+    if kind is str:
+        return str.__str__(value)
+    if kind is bytes:
+        return bytes(memoryview(value))
+    if kind is complex:
+        return complex(complex.real.__get__(value), complex.imag.__get__(value))
+    return value  # None and bool have no subclasses
 
 
 def _json(value: Any, depth: int) -> str:
@@ -77,17 +87,6 @@ def _json(value: Any, depth: int) -> str:
         return "null"
     if kind is bool:
         return "true" if value else "false"
-    if kind is int:
-        try:
-            return int.__repr__(value)
-        except ValueError:  # past the int-to-string digit limit
-            raise Unencodable("an int too large to encode") from None
-    if kind is float:
-        text = float.__repr__(value)
-        finite = value == value and value not in (_INF, -_INF)
-        return text if finite else _tagged("float", f'"{text}"')
-    if kind is str:
-        return _json_string(value)
     if kind is list:
         return "[" + ",".join(_json(item, inner) for item in list.__iter__(value)) + "]"
     if kind is tuple or kind is set or kind is frozenset:
@@ -98,10 +97,21 @@ def _json(value: Any, depth: int) -> str:
             f"[{_json(k, inner)},{_json(v, inner)}]" for k, v in dict.items(value)
         )
         return _tagged("dict", f"[{pairs}]")
+    scalar = _scalar(kind, value)
+    if kind is int:
+        try:
+            return repr(scalar)
+        except ValueError:  # past the int-to-string digit limit the process runs with
+            raise Unencodable("an int too large to encode") from None
+    if kind is float:
+        text = repr(scalar)
+        finite = scalar == scalar and scalar not in (_INF, -_INF)
+        return text if finite else _tagged("float", f'"{text}"')
+    if kind is str:
+        return _json_string(scalar)
     if kind is bytes:
-        return _tagged("bytes", f'"{bytes.hex(value)}"')
-    real, imag = float.__repr__(value.real), float.__repr__(value.imag)
-    return _tagged("complex", f'["{real}","{imag}"]')
+        return _tagged("bytes", f'"{scalar.hex()}"')
+    return _tagged("complex", f'["{scalar.real!r}","{scalar.imag!r}"]')
 
 
 def _tagged(tag: str, body: str) -> str:
@@ -182,7 +192,7 @@ def _rebuilt(value: Any, depth: int) -> object:
         return kind(_rebuilt(item, inner) for item in kind.__iter__(value))
     if kind is dict:
         return {_rebuilt(k, inner): _rebuilt(v, inner) for k, v in dict.items(value)}
-    return value
+    return _scalar(kind, value)
 
 
 _LITERAL_NAMES = {"nan": float("nan"), "inf": _INF, "set": set, "frozenset": frozenset}

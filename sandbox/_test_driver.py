@@ -1,14 +1,17 @@
 """The test driver: trusted code that runs the tests against a candidate living in another process.
 
-A standalone program (with `_plain_data.py`'s source prepended) that the verifier runs inside
-the sandbox. It reads its payload (the candidate, the test steps, limits) on stdin, starts the
-candidate's own process (`_candidate_process.py`, a fresh interpreter that never sees the payload),
-and runs each test here: the test code, the expected values, the comparison and the report all
-live in this process, which the candidate cannot read, signal or write to. The candidate's
-functions appear in the tests as proxies; each call sends its arguments to the candidate's
-process and gets back plain data, decoded here into fresh builtin values, so an object that lies
-about equality cannot cross. The report is one JSON record per line on fd 1.
+A standalone program (`_plain_data.py` and `_candidate_process.py` spliced in ahead of it) that
+the verifier runs inside the sandbox. Before it reads its payload (the candidate, the test steps,
+limits) on stdin, it forks the candidate's own process: a copy of a process that has not seen the
+payload (the sandbox's runner passes stdin through without holding it), so the copy can never
+find the tests in its memory. It then runs each test here: the test code, the expected values,
+the comparison and the report all live in this process, which the candidate cannot read, signal
+or write to. The candidate's functions appear in the tests as proxies; each call sends its
+arguments to the candidate's process and gets back plain data, decoded here into fresh builtin
+values, so an object that lies about equality cannot cross. The report is one JSON record per line on fd 1.
 """
+
+from __future__ import annotations
 
 import builtins
 import ctypes
@@ -21,9 +24,13 @@ import signal
 import sys
 import time
 import types
-from typing import Any
 
-from agentloop.sandbox._plain_data import (  # embedded (see above)
+TYPE_CHECKING = False  # no `typing` at run time: it pulls in `re` (see _plain_data.py)
+if TYPE_CHECKING:
+    from typing import Any
+
+from agentloop.sandbox._candidate_process import serve  # noqa: E402 (embedded: see above)
+from agentloop.sandbox._plain_data import (  # noqa: E402 (embedded: see above)
     BadEncoding,
     Unencodable,
     decode,
@@ -65,20 +72,32 @@ class CandidateError(Exception):
     type_name = "Exception"
 
 
-def _raise_from_candidate(reply: dict[str, Any]) -> BaseException:
-    """A fresh exception standing for the one the candidate raised (never its object)."""
-    name = str(reply["raised"])
-    kind = _BUILTIN_EXCEPTIONS.get(name)
+def _cap(text: object, limit: int) -> str:
+    value = str(text)
+    return value if len(value) <= limit else value[: limit - 3] + "..."
+
+
+def _raise_from_candidate(reply: dict[str, Any], limit: int) -> BaseException:
+    """A fresh exception standing for the one the candidate raised (never its object).
+
+    It is of the nearest builtin class the candidate's exception derives from, so that a test's
+    `except ValueError` catches what it would have caught in one process, and nothing else.
+    """
+    message = _cap(reply.get("message", ""), limit)
+    kind = _BUILTIN_EXCEPTIONS.get(str(reply.get("raised")))
     exc: BaseException
-    if kind is not None:
+    if kind in (StopIteration, StopAsyncIteration):
+        # Raised into test code it would silently end a loop or `map()`: make it an error.
+        exc = RuntimeError(f"the code raised {kind.__name__}: {message}")
+    elif kind is not None:
         try:
-            exc = kind(str(reply["message"]))
+            exc = kind(message)
         except Exception:
-            exc = CandidateError(str(reply["message"]))
+            exc = CandidateError(message)
     else:
-        exc = CandidateError(str(reply["message"]))
-    exc.candidate_type = name  # type: ignore[attr-defined]
-    exc.candidate_traceback = str(reply.get("traceback") or "")  # type: ignore[attr-defined]
+        exc = CandidateError(message)
+    exc.candidate_type = _cap(reply.get("type_name", "Exception"), 100)  # type: ignore[attr-defined]
+    exc.candidate_traceback = _cap(reply.get("traceback") or "", 4 * limit)  # type: ignore[attr-defined]
     exc.candidate_memory = bool(reply.get("memory"))  # type: ignore[attr-defined]
     return exc
 
@@ -86,18 +105,46 @@ def _raise_from_candidate(reply: dict[str, Any]) -> BaseException:
 class CandidateProcess:
     """The candidate's interpreter, spoken to over two pipes."""
 
-    def __init__(self, program: str, output_limit: int) -> None:
-        self._program = program
-        self._output_limit = output_limit
+    def __init__(self) -> None:
+        self.program = ""
+        """The candidate process's own program, for a fresh start after a kill."""
         self.pid: int | None = None
         self._to: int | None = None
         self._from: int | None = None
+        self._forked: tuple[int, int, int] | None = None
 
-    def start(self) -> None:
+    def fork_early(self) -> None:
+        """Fork the first candidate process now, before this process holds anything secret.
+
+        The copy starts in microseconds with every module this process has loaded; later
+        restarts (after a test killed it) start a fresh interpreter instead, since by then this
+        process holds the tests.
+        """
         requests_read, requests_write = os.pipe()
         replies_read, replies_write = os.pipe()
-        argv = [sys.executable, "-I", "-S", "-c", self._program,
-                literal([entry for entry in sys.path if entry]), str(self._output_limit)]
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.setsid()  # its own session and group: killed whole, children too
+                os.dup2(requests_read, 0)  # replaces our stdin: the payload, still unread
+                os.dup2(replies_write, 1)  # replaces the report channel
+                os.closerange(3, 1 << 16)
+                serve(os.dup(0), os.dup(1))
+            finally:
+                os._exit(0)
+        os.close(requests_read)
+        os.close(replies_write)
+        self._forked = (pid, requests_write, replies_read)
+
+    def start(self) -> None:
+        if self._forked is not None:
+            self.pid, self._to, self._from = self._forked
+            self._forked = None
+            return
+        requests_read, requests_write = os.pipe()
+        replies_read, replies_write = os.pipe()
+        argv = [sys.executable, "-I", "-S", "-c", self.program,
+                literal([entry for entry in sys.path if entry])]
         try:
             self.pid = os.posix_spawn(
                 sys.executable, argv, dict(os.environ),
@@ -109,6 +156,16 @@ class CandidateProcess:
             os.close(requests_read)
             os.close(replies_write)
         self._to, self._from = requests_write, replies_read
+
+    def discard(self) -> None:
+        """Kill the early fork if it was never used."""
+        if self._forked is not None:
+            pid, requests, replies = self._forked
+            self._forked = None
+            os.close(requests)
+            os.close(replies)
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
 
     def kill(self) -> None:
         pid, self.pid = self.pid, None
@@ -206,16 +263,16 @@ class CandidateProcess:
 
 
 class _Driver:
-    def __init__(self, payload: dict[str, Any], emit: Any) -> None:
+    def __init__(self, payload: dict[str, Any], emit: Any, candidate: CandidateProcess) -> None:
         self.payload = payload
         self.emit = emit
         self.per_test = float(payload["test_timeout"])
         self.value_limit = int(payload.get("value_limit", 500))
-        self.candidate = CandidateProcess(
-            payload["candidate_program"], int(payload["output_limit"])
-        )
+        self.candidate = candidate
+        candidate.program = payload["candidate_program"]
         self.deadline = 0.0
         self.loaded: dict[str, Any] | None = None
+        self.traceback_sent = False
 
     # -- the candidate's side ----------------------------------------------------------------
 
@@ -223,7 +280,8 @@ class _Driver:
         """Start the candidate's process and load the candidate; the load reply."""
         self.candidate.kill()
         message = {"op": "load", "source": self.payload["candidate"],
-                   "entry_point": self.payload.get("entry_point")}
+                   "entry_point": self.payload.get("entry_point"),
+                   "output_limit": int(self.payload["output_limit"])}
         return self.candidate.request(message, time.monotonic() + timeout)
 
     def call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -251,7 +309,7 @@ class _Driver:
         if "unsupported" in reply:
             raise _Unsupported(str(reply["unsupported"])[:200])
         if "raised" in reply:
-            raise _raise_from_candidate(reply)
+            raise _raise_from_candidate(reply, self.value_limit)
         self.loaded = None
         raise self.candidate.broke_protocol()
 
@@ -335,6 +393,10 @@ class _Driver:
             record.update(self.describe(exc))
             if record["outcome"] == "failed":
                 record["message"] = (str(exc)[:limit] or None)
+        if record.get("traceback"):
+            if self.traceback_sent:
+                del record["traceback"]  # the host shows only the first failure's
+            self.traceback_sent = True
         record["duration_s"] = time.perf_counter() - started
         self.emit(record)
 
@@ -423,11 +485,31 @@ def _short_repr(value: Any, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+_FIELD_LIMITS = {"traceback": 2000, "stdout": 4000, "stderr": 4000, "source": 2000}
+_TEXT_LIMIT = 500
+
+
+def _capped(record: dict[str, Any]) -> dict[str, Any]:
+    """`record` with every text cut to its limit: the candidate writes much of it, and a report
+    past the sandbox's output limit would end the run with nothing known."""
+    capped: dict[str, Any] = {}
+    for key, value in record.items():
+        if isinstance(value, str):
+            value = _cap(value, _FIELD_LIMITS.get(key, _TEXT_LIMIT))
+        elif isinstance(value, list):
+            value = [_cap(item, 100) for item in value[:50]]
+        capped[key] = value
+    return capped
+
+
 def main() -> None:
     # Not dumpable: the candidate's process (same uid) can neither ptrace this one nor open its
     # /proc/<pid>/mem or /proc/<pid>/fd/*.
     prctl: Any = ctypes.CDLL(None).prctl
     prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
+    sys.set_int_max_str_digits(0)  # an honest answer may be a very large int
+    candidate = CandidateProcess()
+    candidate.fork_early()  # before the payload is read: see the module docstring
     chunks = []
     while chunk := os.read(0, 1 << 20):
         chunks.append(chunk)
@@ -439,7 +521,7 @@ def main() -> None:
     os.close(null)
 
     def emit(record: dict[str, Any]) -> None:
-        data = memoryview((json.dumps(record) + "\n").encode())
+        data = memoryview((json.dumps(_capped(record)) + "\n").encode())
         while data:
             data = data[os.write(report, data) :]
 
@@ -447,12 +529,13 @@ def main() -> None:
         raise _Timeout()
 
     signal.signal(signal.SIGALRM, on_alarm)
-    driver = _Driver(payload, emit)
+    driver = _Driver(payload, emit, candidate)
     try:
         driver.run()
         emit(driver.output())
     finally:
-        driver.candidate.kill()
+        candidate.kill()
+        candidate.discard()
     emit({"event": "done"})
 
 

@@ -39,18 +39,28 @@ __all__ = ["PythonTestVerifier", "driver_program"]
 
 _OUTPUT_LIMIT = 4000
 _EXIT_MEMORY = 251  # a Python process's exit status for an uncaught MemoryError
-_CODEC_IMPORT = re.compile(
-    r"^from agentloop\.sandbox\._plain_data import (?:\((?s:.*?)^\)|[^\n]*)$", re.MULTILINE
+_OUR_IMPORT = re.compile(
+    r"^from agentloop\.sandbox\._\w+ import (?:\((?s:.*?)^\)|[^\n]*)$", re.MULTILINE
 )
+_MAIN_BLOCK = re.compile(r'^if __name__ == "__main__":.*(?:\n(?:    .*)?)*\Z', re.MULTILINE)
 
 
 @cache
 def _program(name: str) -> str:
-    """A sandbox program with the plain-data codec embedded in place of its import."""
+    """A sandbox program with what it imports of ours spliced in ahead of it.
+
+    The test driver embeds the candidate process's code (it forks it early); both embed the
+    plain-data codec. Only the program itself keeps its `if __name__ == "__main__":` block.
+    """
     here = Path(__file__).parent
-    codec = (here / "_plain_data.py").read_text()
-    source = (here / name).read_text()
-    return codec + "\n\n" + _CODEC_IMPORT.sub("", source, count=1)
+    parts = ["_plain_data.py", *(["_candidate_process.py"] if name == "_test_driver.py" else [])]
+    pieces = [_MAIN_BLOCK.sub("", (here / part).read_text()) for part in parts]
+    pieces.append((here / name).read_text())
+    first, *rest = pieces
+    # The codec's `from __future__` import leads the whole program; the others would be errors.
+    rest = [_OUR_IMPORT.sub("", piece.replace("from __future__ import annotations\n", "", 1))
+            for piece in rest]
+    return "\n\n".join([first, *rest])
 
 
 def driver_program() -> str:

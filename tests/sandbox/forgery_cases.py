@@ -1386,8 +1386,12 @@ def _build() -> list[Case]:
     for name, (suites, body) in _OBJECTS.items():
         for suite in suites:
             allowed = WRONG_ANSWER if name.startswith(("shadow", "patch")) else NOT_PLAIN_DATA
+            # The lying list crosses as the empty list it really holds, which honestly passes
+            # the suite's one type test (`isinstance(f(1), list)`) and nothing else.
+            honest = 0.25 if name == "list_subclass_lying_len_iter_eq" else 0.0
             cases.append(Case(f"lying.{name}.{suite.name}", "lying", suite,
-                              _source(_PRELUDE, body, n_tests=suite.n_tests), allowed))
+                              _source(_PRELUDE, body, n_tests=suite.n_tests), allowed,
+                              max_score=honest))
     for base, value in _SUBCLASSES.items():
         body = _LYING_SUBCLASS.format(base=base, value=value)
         for suite in SQUARE:

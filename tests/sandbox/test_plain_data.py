@@ -37,6 +37,15 @@ def test_nan_and_infinities_cross() -> None:
         assert math.isnan(back[0]) and back[1:] == [math.inf, -math.inf]
 
 
+def test_a_subclass_crosses_as_the_builtin_value_it_holds_and_its_lies_stay_behind() -> None:
+    lying = _LyingInt(3)
+    for back in (decode(encode([lying])), from_literal(literal([lying]))):
+        assert back == [3] and type(back[0]) is int
+        assert back != [4]  # the always-true `__eq__` did not cross
+    point = collections.namedtuple("point", "x y")(1, 2)
+    assert decode(encode(point)) == (1, 2) and type(decode(encode(point))) is tuple
+
+
 def test_the_standard_dict_kinds_cross_as_plain_dicts() -> None:
     for value in (
         collections.OrderedDict(a=1), collections.defaultdict(int, a=1), collections.Counter("aa")
@@ -71,10 +80,10 @@ def _self_containing() -> list[object]:
 
 @pytest.mark.parametrize(
     "value",
-    [_AlwaysEqual(), _LyingInt(3), [1, _LyingInt(2)], {"k": _AlwaysEqual()}, _generator(),
-     len, _self_containing(), 10**5000],
-    ids=["own-class", "int-subclass", "nested-subclass", "dict-value", "generator", "function",
-         "self-containing", "huge-int"],
+    [_AlwaysEqual(), [1, _AlwaysEqual()], {"k": _AlwaysEqual()}, _generator(), len,
+     _self_containing(), 10**5000],
+    ids=["own-class", "nested", "dict-value", "generator", "function", "self-containing",
+         "huge-int"],
 )
 def test_anything_that_could_lie_or_is_not_data_is_refused(value: object) -> None:
     with pytest.raises(Unencodable):
