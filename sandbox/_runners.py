@@ -294,7 +294,7 @@ class _Pool:
         if reusable:
             try:
                 reusable = bool(runner.request({"op": "wipe"}, timeout=10.0).get("ok"))
-            except SandboxError:
+            except (SandboxError, OSError):  # OSError: closed under us at interpreter exit
                 reusable = False
         with self._cond:
             if reusable and len(self._idle) < self.size:
