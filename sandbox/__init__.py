@@ -34,7 +34,7 @@ whole process tree, never one process alone:
   process of a command is charged to one cgroup, the kernel never lets them hold more than the
   limit together (files the episode's commands wrote to its tmpfs count as well), its OOM killer
   acts at the limit, and the sandbox then kills the rest of the tree and reports
-  `StopReason.MEMORY`. `pids.max` caps the tree's processes and threads at `processes`.
+  `ExecStopReason.MEMORY`. `pids.max` caps the tree's processes and threads at `processes`.
 - `LocalSandbox` without one (found at start-up, nothing to configure): the sandbox sums the
   resident memory of the command's processes from /proc every 20 ms and kills the tree when the
   sum passes the limit. This is best effort: a fast allocation can overshoot for up to one
@@ -45,22 +45,38 @@ whole process tree, never one process alone:
   process of the episode and its tmpfs together; the kernel OOM-kills inside the container.
 """
 
+from typing import Any
+
 from agentloop.sandbox._docker import DockerSandbox, gc_containers
 from agentloop.sandbox._local import LocalSandbox
-from agentloop.sandbox._protocol import ExecResult, Sandbox, SandboxLimits, StopReason
+from agentloop.sandbox._protocol import ExecResult, ExecStopReason, Sandbox, SandboxLimits
 from agentloop.sandbox._tests import TestPlan, TestStep, plan_tests
 from agentloop.sandbox._verifier import PythonTestVerifier
 
 __all__ = [
     "DockerSandbox",
     "ExecResult",
+    "ExecStopReason",
     "LocalSandbox",
     "PythonTestVerifier",
     "Sandbox",
     "SandboxLimits",
-    "StopReason",
     "TestPlan",
     "TestStep",
     "gc_containers",
     "plan_tests",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # Renamed so that it is not confused with the graphs' `StopReason` (why a run ended).
+    if name == "StopReason":
+        import warnings
+
+        warnings.warn(
+            "agentloop.sandbox.StopReason is deprecated; use agentloop.sandbox.ExecStopReason",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return ExecStopReason
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,7 +17,7 @@ import anyio.to_thread
 
 from agentloop.errors import SandboxError, SandboxUnavailable
 from agentloop.sandbox._episode import SandboxEpisode, as_bytes, command_argv
-from agentloop.sandbox._protocol import ExecResult, SandboxLimits, StopReason
+from agentloop.sandbox._protocol import ExecResult, ExecStopReason, SandboxLimits
 
 __all__ = ["DEFAULT_IMAGE", "LABEL", "DockerSandbox", "container_options", "gc_containers"]
 
@@ -307,20 +307,23 @@ class DockerSandbox(SandboxEpisode):
             self.limits.output_bytes, pid_file=pid_file,
         )
         duration = time.monotonic() - started
-        stop_reason = StopReason.NONE
+        stop_reason = ExecStopReason.NONE
         signum: int | None = None
         if stop is not None:
             stop_reason, exit_code, signum = stop, -9, 9
         elif exit_code == 137:
             signum, exit_code = 9, -9
-            stop_reason = StopReason.TIMEOUT if duration >= wall - 0.05 else StopReason.MEMORY
+            stop_reason = (
+                ExecStopReason.TIMEOUT if duration >= wall - 0.05 else ExecStopReason.MEMORY
+            )
         elif exit_code > 128:
             signum, exit_code = exit_code - 128, -(exit_code - 128)
-            stop_reason = StopReason.TIMEOUT if signum == 24 else StopReason.SIGNAL  # SIGXCPU
+            # Signal 24 is SIGXCPU: the CPU time limit.
+            stop_reason = ExecStopReason.TIMEOUT if signum == 24 else ExecStopReason.SIGNAL
         elif exit_code != 0 and any(
             m in err[-4096:].decode(errors="replace") for m in _MEMORY_MARKERS
         ):
-            stop_reason = StopReason.MEMORY
+            stop_reason = ExecStopReason.MEMORY
         cap = self.limits.output_bytes
         return ExecResult(
             exit_code=exit_code,
@@ -344,7 +347,7 @@ class DockerSandbox(SandboxEpisode):
         cap: int,
         *,
         pid_file: str | None = None,
-    ) -> tuple[int, bytes, bytes, StopReason | None]:
+    ) -> tuple[int, bytes, bytes, ExecStopReason | None]:
         """Run one exec, feeding stdin and reading both streams with a cap and a watchdog."""
         from docker.utils.socket import frames_iter
 
@@ -364,7 +367,7 @@ class DockerSandbox(SandboxEpisode):
             pass
         raw.settimeout(max(deadline - time.monotonic(), 0.1))
         buffers = {1: bytearray(), 2: bytearray()}
-        stop: StopReason | None = None
+        stop: ExecStopReason | None = None
         try:
             for stream, chunk in frames_iter(sock, tty=False):
                 buffer = buffers.get(stream)
@@ -372,7 +375,7 @@ class DockerSandbox(SandboxEpisode):
                     continue
                 buffer += chunk[: cap + 1 - len(buffer)]
                 if len(buffer) > cap:
-                    stop = StopReason.OUTPUT_LIMIT
+                    stop = ExecStopReason.OUTPUT_LIMIT
                     self._kill_group(container, pid_file)
                     break
                 if time.monotonic() > deadline:
@@ -380,7 +383,7 @@ class DockerSandbox(SandboxEpisode):
                 raw.settimeout(max(deadline - time.monotonic(), 0.1))
         except TimeoutError:
             # The in-container timeout should have fired long ago: end the whole episode.
-            stop = StopReason.TIMEOUT
+            stop = ExecStopReason.TIMEOUT
             _remove(container)
             self._container = None
             self._closed = True

@@ -14,7 +14,7 @@ import anyio.to_thread
 
 from agentloop.errors import SandboxError
 from agentloop.sandbox._episode import SandboxEpisode, as_bytes, command_argv
-from agentloop.sandbox._protocol import ExecResult, SandboxLimits, StopReason
+from agentloop.sandbox._protocol import ExecResult, ExecStopReason, SandboxLimits
 from agentloop.sandbox._runners import (
     RunnerConfig,
     RunnerProcess,
@@ -185,7 +185,7 @@ class LocalSandbox(SandboxEpisode):
                 raise
             # The host watchdog fired: the runner was killed with everything in it.
             return ExecResult(
-                exit_code=-9, signal=9, stop_reason=StopReason.TIMEOUT,
+                exit_code=-9, signal=9, stop_reason=ExecStopReason.TIMEOUT,
                 duration_s=message["timeout"] + _WATCHDOG_GRACE_S,
             )
         return ExecResult(
@@ -196,7 +196,7 @@ class LocalSandbox(SandboxEpisode):
             stdout_truncated=reply["stdout_truncated"],
             stderr_truncated=reply["stderr_truncated"],
             duration_s=reply["duration_s"],
-            stop_reason=StopReason(reply["stop_reason"]),
+            stop_reason=ExecStopReason(reply["stop_reason"]),
         )
 
     async def exec(

@@ -8,12 +8,12 @@ from typing import Protocol, Self, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["ExecResult", "Sandbox", "SandboxLimits", "StopReason"]
+__all__ = ["ExecResult", "ExecStopReason", "Sandbox", "SandboxLimits"]
 
 _MIB = 1024 * 1024
 
 
-class StopReason(StrEnum):
+class ExecStopReason(StrEnum):
     """Why a command stopped; `NONE` when it ended by itself."""
 
     NONE = "none"
@@ -71,14 +71,14 @@ class ExecResult(BaseModel):
     stdout_truncated: bool = False
     stderr_truncated: bool = False
     duration_s: float = 0.0
-    stop_reason: StopReason = StopReason.NONE
+    stop_reason: ExecStopReason = ExecStopReason.NONE
     signal: int | None = None
     """The signal that ended the process, if any."""
 
     @property
     def ok(self) -> bool:
         """Exited with status 0 by itself."""
-        return self.exit_code == 0 and self.stop_reason is StopReason.NONE
+        return self.exit_code == 0 and self.stop_reason is ExecStopReason.NONE
 
 
 @runtime_checkable

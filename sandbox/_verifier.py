@@ -22,7 +22,7 @@ from agentloop._registry import resolve
 from agentloop._verdict import TestOutcome, TestResult, Verdict, VerdictStatus
 from agentloop.errors import SandboxError
 from agentloop.sandbox._feedback import feedback_for
-from agentloop.sandbox._protocol import ExecResult, Sandbox, SandboxLimits, StopReason
+from agentloop.sandbox._protocol import ExecResult, ExecStopReason, Sandbox, SandboxLimits
 from agentloop.sandbox._report import (
     DriverReport,
     LoadError,
@@ -246,11 +246,11 @@ def _early_verdict(load: object) -> Verdict | None:
 
 def _stopped(run: ExecResult) -> Verdict | None:
     """The verdict for a driver the sandbox stopped before it could report; None if it wasn't."""
-    if run.stop_reason is StopReason.TIMEOUT:
+    if run.stop_reason is ExecStopReason.TIMEOUT:
         return Verdict(status=VerdictStatus.TIMEOUT)
-    if run.stop_reason is StopReason.MEMORY or run.exit_code == _EXIT_MEMORY:
+    if run.stop_reason is ExecStopReason.MEMORY or run.exit_code == _EXIT_MEMORY:
         return Verdict(status=VerdictStatus.OUT_OF_MEMORY)
-    if run.stop_reason is StopReason.NONE and run.exit_code == 0:
+    if run.stop_reason is ExecStopReason.NONE and run.exit_code == 0:
         return None
     return Verdict(status=VerdictStatus.VERIFIER_ERROR, traceback=_ended_early(run))
 
@@ -258,7 +258,7 @@ def _stopped(run: ExecResult) -> Verdict | None:
 def _ended_early(run: ExecResult) -> str:
     how = (
         f"was killed by {_signal_name(run.signal)}" if run.signal is not None
-        else f"stopped ({run.stop_reason.value})" if run.stop_reason is not StopReason.NONE
+        else f"stopped ({run.stop_reason.value})" if run.stop_reason is not ExecStopReason.NONE
         else f"exited with status {run.exit_code}"
     )
     detail = run.stderr.strip().splitlines()[-1:] if run.stderr.strip() else []
@@ -269,9 +269,9 @@ def _ended_early(run: ExecResult) -> str:
 
 def _stopped_test(step: TestStep, run: ExecResult) -> TestResult:
     """The result for a test during which the whole driver was stopped from outside."""
-    if run.stop_reason is StopReason.TIMEOUT:
+    if run.stop_reason is ExecStopReason.TIMEOUT:
         outcome, kind, message = TestOutcome.TIMEOUT, None, "did not finish in time"
-    elif run.stop_reason is StopReason.MEMORY or run.exit_code == _EXIT_MEMORY:
+    elif run.stop_reason is ExecStopReason.MEMORY or run.exit_code == _EXIT_MEMORY:
         outcome, kind, message = TestOutcome.ERROR, "MemoryError", "ran out of memory"
     else:
         outcome, kind, message = TestOutcome.ERROR, "Crash", _ended_early(run)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from agentloop.sandbox import Sandbox, StopReason
+from agentloop.sandbox import ExecStopReason, Sandbox
 from tests.sandbox.conftest import LIMITS
 
 pytestmark = pytest.mark.anyio
@@ -63,7 +63,7 @@ except OSError as exc:
         assert errno == 11  # EAGAIN: the process limit, not anything else
         # A shell fork bomb too: bounded, then the whole tree dies at the timeout.
         shell = await sandbox.exec("b() { b | b & }; b", timeout=2)
-        assert shell.stop_reason in (StopReason.TIMEOUT, StopReason.NONE)
+        assert shell.stop_reason in (ExecStopReason.TIMEOUT, ExecStopReason.NONE)
     assert len(_host_pids()) < before + 10
     assert _host_processes_with(marker) == []
 
@@ -74,8 +74,8 @@ async def test_memory_bomb_is_killed_and_reported(make_sandbox: Callable[[], San
         big = await sandbox.run_python(f"x = bytearray({LIMITS.memory_bytes * 4})")
         grow = await sandbox.run_python("chunks = []\nwhile True:\n    chunks.append(b'x' * 2**24)")
         still_fine = await sandbox.run_python("print('alive')")
-    assert big.stop_reason is StopReason.MEMORY and big.exit_code != 0
-    assert grow.stop_reason is StopReason.MEMORY
+    assert big.stop_reason is ExecStopReason.MEMORY and big.exit_code != 0
+    assert grow.stop_reason is ExecStopReason.MEMORY
     assert "MemoryError" in grow.stderr
     assert still_fine.stdout == "alive\n"
     assert _max_rss_mib() - rss_before < 100  # the host process did not grow with the bomb
@@ -86,7 +86,7 @@ async def test_infinite_loop_times_out(make_sandbox: Callable[[], Sandbox]) -> N
         python = await sandbox.run_python("while True:\n    pass", timeout=1)
         shell = await sandbox.exec("while :; do :; done", timeout=1)
     for result in (python, shell):
-        assert result.stop_reason is StopReason.TIMEOUT
+        assert result.stop_reason is ExecStopReason.TIMEOUT
         assert result.exit_code != 0
         assert 0.9 < result.duration_s < 4
 
@@ -98,9 +98,9 @@ async def test_output_flood_is_truncated_with_memory_bounded(
     async with make_sandbox() as sandbox:
         result = await sandbox.run_python("while True:\n    print('x' * 4096)", timeout=10)
         errors = await sandbox.exec("yes 'flood' >&2", timeout=10)
-    assert result.stop_reason is StopReason.OUTPUT_LIMIT
+    assert result.stop_reason is ExecStopReason.OUTPUT_LIMIT
     assert result.stdout_truncated and len(result.stdout) <= LIMITS.output_bytes
-    assert errors.stop_reason is StopReason.OUTPUT_LIMIT
+    assert errors.stop_reason is ExecStopReason.OUTPUT_LIMIT
     assert errors.stderr_truncated and len(errors.stderr) <= LIMITS.output_bytes
     assert result.duration_s < 5  # killed at the cap, not at the timeout
     assert _max_rss_mib() - rss_before < 100
@@ -279,7 +279,7 @@ os.execv(sys.executable, [sys.executable, "-c", "import time; time.sleep(300)", 
 """
     async with make_sandbox() as sandbox:
         result = await sandbox.run_python(daemon, timeout=1)
-        assert result.stop_reason is StopReason.TIMEOUT
+        assert result.stop_reason is ExecStopReason.TIMEOUT
         assert _host_processes_with(marker) == []
         probe = (
             "import os\n"

@@ -16,7 +16,7 @@ import pytest
 
 import agentloop.sandbox._runners as runners
 from agentloop.errors import SandboxError, SandboxUnavailable
-from agentloop.sandbox import LocalSandbox, SandboxLimits, StopReason
+from agentloop.sandbox import ExecStopReason, LocalSandbox, SandboxLimits
 from agentloop.sandbox._cgroup import RunnerCgroup, _layout
 from agentloop.sandbox._local import DEFAULT_PRELOAD
 from agentloop.sandbox._runners import RunnerProcess
@@ -80,7 +80,7 @@ async def test_runs_commands_and_python_as_an_unprivileged_user() -> None:
         missing = await sandbox.exec(["no-such-program"])
     assert shell.stdout.split() == ["65534", "/sandbox/work", "/work"]
     assert python.stdout == "65534 from stdin\n" and python.ok
-    assert failing.exit_code == 3 and failing.stop_reason is StopReason.NONE
+    assert failing.exit_code == 3 and failing.stop_reason is ExecStopReason.NONE
     assert missing.exit_code == 127 and "no-such-program" in missing.stderr
 
 
@@ -193,7 +193,7 @@ async def test_cpu_limit_stops_a_busy_process_as_a_timeout() -> None:
     limits = SandboxLimits(cpu_time_s=1, wall_time_s=60)
     async with LocalSandbox(limits=limits) as sandbox:
         result = await sandbox.run_python("while True:\n    pass")
-    assert result.stop_reason is StopReason.TIMEOUT
+    assert result.stop_reason is ExecStopReason.TIMEOUT
     assert result.signal in (signal.SIGXCPU, signal.SIGKILL)
     assert result.duration_s < 30  # stopped by RLIMIT_CPU (1 s of CPU), not by the wall clock
 
@@ -255,11 +255,11 @@ async def test_isolation_none_warns_and_still_applies_limits() -> None:
         bomb = await sandbox.run_python(_FORK_BOMB.format(cap=4 * limits.processes), timeout=10)
         assert os.path.exists(os.path.join(sandbox.work_dir, "left.txt"))
     assert result.stdout == "hi\n"
-    assert loop.stop_reason is StopReason.TIMEOUT
+    assert loop.stop_reason is ExecStopReason.TIMEOUT
     # The four children were charged together: 400 MiB against 256 MiB.
-    assert memory.stop_reason is StopReason.MEMORY and "all done" not in memory.stdout
+    assert memory.stop_reason is ExecStopReason.MEMORY and "all done" not in memory.stdout
     assert big_file.stdout.split() == ["EFBIG", str(limits.file_size_bytes)]
-    assert flood.stop_reason is StopReason.OUTPUT_LIMIT and flood.stdout_truncated
+    assert flood.stop_reason is ExecStopReason.OUTPUT_LIMIT and flood.stdout_truncated
     assert len(flood.stdout) <= limits.output_bytes
     if bounded:
         children, errno = bomb.stdout.split()
@@ -280,7 +280,7 @@ async def test_memory_limit_caps_the_whole_process_tree(accounting: str) -> None
         cgroup = sandbox._runner.cgroup
         peak = cgroup.peak_bytes() if cgroup is not None else None
         after = await sandbox.run_python("print('still fine')")
-    assert result.stop_reason is StopReason.MEMORY
+    assert result.stop_reason is ExecStopReason.MEMORY
     assert result.exit_code == -signal.SIGKILL and "all done" not in result.stdout
     assert result.duration_s < 30  # stopped at the limit, not by the wall clock
     if accounting == "cgroup":
@@ -297,7 +297,7 @@ async def test_one_allocation_over_the_limit_is_a_memory_stop(accounting: str) -
             [sys.executable, "-c", f"x = bytearray({2 * limits.memory_bytes})"]
         )
     for result in (warm, process):
-        assert result.stop_reason is StopReason.MEMORY and result.exit_code != 0
+        assert result.stop_reason is ExecStopReason.MEMORY and result.exit_code != 0
         assert "MemoryError" in result.stderr
 
 
@@ -333,7 +333,7 @@ async def test_a_runner_that_cannot_join_its_cgroup_falls_back_to_proc(
     async with _sandbox("fallback", limits) as sandbox:
         result = await sandbox.run_python(_children_touching(4, 100))
         assert sandbox._runner is not None and sandbox._runner.cgroup is None
-    assert result.stop_reason is StopReason.MEMORY and "all done" not in result.stdout
+    assert result.stop_reason is ExecStopReason.MEMORY and "all done" not in result.stdout
     # The runner it used (the pool's first; the pool may be starting the next one meanwhile)
     # removed the cgroup it could not use.
     assert made and not any(d.exists() for d in made[0].dirs)
@@ -354,7 +354,7 @@ async def test_a_cgroup_that_refuses_the_limit_falls_back_to_proc_for_that_comma
         result = await sandbox.run_python(_children_touching(4, 100))
         fine = await sandbox.run_python("print('fine')")
         assert sandbox._runner is not None and sandbox._runner.cgroup is not None
-    assert result.stop_reason is StopReason.MEMORY and "all done" not in result.stdout
+    assert result.stop_reason is ExecStopReason.MEMORY and "all done" not in result.stdout
     assert fine.ok and fine.stdout == "fine\n"
 
 
