@@ -1,18 +1,18 @@
 """From a model's answer to the program that is scored, the same for every strategy.
 
 Every strategy in a Q1 comparison uses one extractor (BENCHMARKS.md: extraction alone moves pass@1
-by several points): the framework's own `agentloop._code.extract_code`, which the graphs use too,
+by several points): the framework's own `agentloop.code.extract_code`, which the graphs use too,
 so the program the harness scores is the program a graph's verifier saw.
 """
 
 from __future__ import annotations
 
-from agentloop._code import extract_code
+from agentloop.code import extract_code
 from benchmarks._humaneval_tasks import HiddenCheck, VisibleProblem
 
 __all__ = ["EXTRACTOR", "candidate_program", "scoring_program"]
 
-EXTRACTOR = "agentloop._code.extract_code(text, entry_point=, prompt=)"
+EXTRACTOR = "agentloop.code.extract_code(text, entry_point=, prompt=)"
 """Recorded in every result file, so runs with different extraction are not compared."""
 
 

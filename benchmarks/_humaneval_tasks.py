@@ -13,7 +13,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentloop.roles import docstring_tests
+from agentloop.code import docstring_tests
 
 __all__ = [
     "HiddenCheck",
@@ -96,5 +96,5 @@ def select_subset(task_ids: list[str], *, limit: int | None, seed: int) -> list[
 
 def extract_visible_tests(prompt: str, entry_point: str) -> list[str]:
     """Assert statements built from the examples in the entry point's docstring: the same
-    extraction the graphs' `DocstringTestWriter` uses (`agentloop.roles.docstring_tests`)."""
+    extraction the graphs' `DocstringTestWriter` uses (`agentloop.code.docstring_tests`)."""
     return docstring_tests(prompt, entry_point)

@@ -14,7 +14,6 @@ from agentloop.roles._critic import (
     LLMCritic,
     parse_critique,
 )
-from agentloop.roles._docstring_tests import docstring_tests
 from agentloop.roles._judge import (
     FunctionJudge,
     Judge,
@@ -86,7 +85,6 @@ __all__ = [
     "TestWriterPrompts",
     "VerifierFactory",
     "combine_preferences",
-    "docstring_tests",
     "parse_asserts",
     "parse_critique",
     "resolve_model",

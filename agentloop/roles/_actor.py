@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 
-from agentloop._code import extract_code
 from agentloop._messages import Message, assistant, system, user
+from agentloop.code import extract_code
 from agentloop.roles._adapt import resolve
 from agentloop.roles._model import ChatModel, resolve_model
 from agentloop.roles._task import Attempt, Task

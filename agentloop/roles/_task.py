@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from agentloop._code import function_names
+from agentloop.code import function_names
 from agentloop.errors import ConfigError
 
 __all__ = ["Attempt", "Task", "TaskKind"]

@@ -14,10 +14,9 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 import anyio
 from pydantic import BaseModel, ConfigDict
 
-from agentloop._code import fenced_blocks
 from agentloop._messages import Message, system, user
+from agentloop.code import docstring_tests, fenced_blocks
 from agentloop.roles._adapt import resolve
-from agentloop.roles._docstring_tests import docstring_tests
 from agentloop.roles._model import ChatModel, resolve_model
 from agentloop.roles._task import Task
 from agentloop.roles._verifier import VerifierFactory

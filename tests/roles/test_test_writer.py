@@ -6,12 +6,12 @@ import shutil
 
 import pytest
 
+from agentloop.code import docstring_tests
 from agentloop.model import ModelClient
 from agentloop.roles import (
     DocstringTestWriter,
     LLMTestWriter,
     Task,
-    docstring_tests,
     parse_asserts,
     sandbox_verifier,
     screen_tests,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agentloop._code import extract_code, fenced_blocks, function_names
+from agentloop.code import extract_code, fenced_blocks, function_names
 
 PROMPT = '''from typing import List
 

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from agentloop.roles import docstring_tests
+from agentloop.code import docstring_tests
 
 
 def _prompt(signature: str, docstring: str) -> str:

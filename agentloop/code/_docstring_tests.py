@@ -15,14 +15,14 @@ import builtins
 import keyword
 import re
 
-from agentloop._code import function_names
-from agentloop.roles._docstring_io import (
+from agentloop.code._docstring_io import (
     Signature,
     expected_value,
     for_sentence_examples,
     input_output_examples,
     literal,
 )
+from agentloop.code._extract import function_names
 
 __all__ = ["docstring_tests"]
 
