@@ -141,7 +141,7 @@ def serve_model(
     import anyio
 
     from agentloop.model._gguf import LOCAL_PREFIX
-    from agentloop.model._server import ModelServer
+    from agentloop.serve import ModelServer
 
     # Requests queue on the one model instance; the limit only bounds waiting threads.
     client = _client(model, threads=threads, max_concurrency=64)

@@ -6,7 +6,10 @@ import json
 import subprocess
 import sys
 
-HEAVY = ["torch", "transformers", "chromadb", "docker", "llama_cpp", "gradio", "ray", "litellm"]
+HEAVY = [
+    "torch", "transformers", "chromadb", "docker", "llama_cpp", "gradio", "ray", "litellm",
+    "aiohttp",
+]
 
 PROBE = f"""
 import json, sys, time

@@ -19,12 +19,12 @@ from pydantic import ValidationError
 from agentloop._budget import Budget
 from agentloop._messages import Message, Usage
 from agentloop.errors import AgentloopError, ConfigError, ContextWindowError, ModelRequestError
-from agentloop.model._config import GenerateConfig
+from agentloop.model import GenerateConfig
 
 if TYPE_CHECKING:
     from aiohttp import web
 
-    from agentloop.model._client import ModelClient
+    from agentloop.model import ModelClient
 
 __all__ = ["ModelServer"]
 
@@ -126,7 +126,13 @@ class ModelServer:
         return f"http://{host}:{self.port}/v1"
 
     def app(self) -> web.Application:
-        from aiohttp import web
+        """The aiohttp application that serves the endpoints."""
+        try:
+            from aiohttp import web
+        except ImportError as exc:
+            raise ConfigError(
+                "serving needs aiohttp: pip install 'agentloop[serve]'"
+            ) from exc
 
         application = web.Application()
         application.router.add_get("/v1/models", self._models)
@@ -135,9 +141,10 @@ class ModelServer:
 
     async def start(self) -> str:
         """Bind and start serving; returns the base URL."""
+        application = self.app()  # first: it says which extra to install when aiohttp is missing
         from aiohttp import web
 
-        runner = web.AppRunner(self.app(), access_log=None)
+        runner = web.AppRunner(application, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port)
         try:

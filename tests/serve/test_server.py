@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -13,8 +14,9 @@ from contextlib import contextmanager
 import openai
 import pytest
 
+from agentloop.errors import ConfigError
 from agentloop.model import GenerateConfig, ModelClient
-from agentloop.model._server import ModelServer
+from agentloop.serve import ModelServer
 from agentloop.testing import ScriptedModel
 
 
@@ -74,6 +76,16 @@ def test_models_lists_the_served_name() -> None:
 def test_server_binds_loopback_by_default() -> None:
     server = ModelServer(ModelClient(ScriptedModel(replies=[]).model))
     assert server.host == "127.0.0.1"
+
+
+@pytest.mark.anyio
+async def test_without_aiohttp_starting_says_which_extra_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "aiohttp", None)  # what an environment without it sees
+    server = ModelServer(ModelClient(ScriptedModel(replies=[]).model))
+    with pytest.raises(ConfigError, match=r"pip install 'agentloop\[serve\]'"):
+        await server.start()
 
 
 def test_openai_client_gets_answer_samples_and_usage() -> None:
