@@ -38,13 +38,28 @@ def _summary(verdict: Verdict) -> str:
     return f"{verdict.status.value} score={verdict.score:.2f} [{tests}] {verdict.traceback or ''}"
 
 
+# On Docker the candidate runs as the same uid as the test driver and the `timeout` wrapper that
+# holds the report pipe, and the driver is not pid 1 of a namespace of its own: a candidate can
+# stop the driver or write into that pipe. It still cannot pass (the report is read strictly),
+# but the verdict is then `verifier_error` ("nothing is known"), not a verdict on the candidate.
+# The local backend puts the driver out of reach, so there the stricter rule holds.
+_REACHABLE_CHECKER = {"docker": {"starve.signal_the_checker", "starve.fake_report_into_other"}}
+
+
+def _allowed(case: Case, request: pytest.FixtureRequest) -> frozenset[VerdictStatus]:
+    backend = request.node.callspec.params.get("make_sandbox", "local")
+    if case.id.startswith(tuple(_REACHABLE_CHECKER.get(backend, ()))):
+        return case.allowed | {VerdictStatus.VERIFIER_ERROR}
+    return case.allowed
+
+
 @pytest.mark.parametrize("case", FORGERIES, ids=[case.id for case in FORGERIES])
 async def test_wrong_candidate_is_not_passed(
-    case: Case, make_sandbox: Callable[[], Sandbox]
+    case: Case, make_sandbox: Callable[[], Sandbox], request: pytest.FixtureRequest
 ) -> None:
     verdict = await _verifier(case, make_sandbox).verify(case.candidate)
     assert not verdict.passed, f"forged: {_summary(verdict)}"
-    assert verdict.status in case.allowed, _summary(verdict)
+    assert verdict.status in _allowed(case, request), _summary(verdict)
     assert verdict.score <= case.max_score + 1e-9, f"score inflated: {_summary(verdict)}"
     assert len(verdict.tests) in (0, case.suite.n_tests), _summary(verdict)
 
