@@ -16,7 +16,7 @@ from agentloop.cli import _run
 from agentloop.errors import GraphError
 from agentloop.testing import ScriptedModel
 from tests.conftest import command_app
-from tests.core.openai_loopback import ScriptedServer, ok, running_server, slow
+from tests.openai_loopback import ScriptedServer, ok, running_server, slow
 
 _AGENTLOOP = [sys.executable, "-c", "from agentloop.cli import main; main()"]
 

@@ -16,7 +16,7 @@ from agentloop.graphs import StopReason, build_graph, run_graph
 from agentloop.model import ModelClient
 from agentloop.roles import FunctionVerifier
 from agentloop.testing import ScriptedModel
-from tests.core.openai_loopback import ok, recording_spans, running_server, slow
+from tests.openai_loopback import ok, recording_spans, running_server, slow
 
 from .conftest import ADD, HALF, RIGHT, WRONG, Roles
 

@@ -1,4 +1,4 @@
-"""Fixtures for the model-client tests: litellm's event loop and a scripted loopback server."""
+"""Fixtures for the model-client tests: a scripted OpenAI-compatible server on loopback."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.core.openai_loopback import ScriptedServer, running_server
+from tests.openai_loopback import ScriptedServer, running_server
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from agentloop.errors import ConfigError, ModelAuthError, RateLimitedError, Unkn
 from agentloop.model import GenerateConfig, ModelClient, RetryPolicy, sample_index
 from agentloop.testing import ScriptedModel
 from agentloop.tracing import SpanRecord
-from tests.core.openai_loopback import recording_spans
+from tests.openai_loopback import recording_spans
 
 pytestmark = pytest.mark.anyio
 

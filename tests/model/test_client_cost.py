@@ -6,7 +6,7 @@ import pytest
 
 from agentloop import Budget, BudgetExhausted
 from agentloop.model import ModelClient
-from tests.core.openai_loopback import USAGE, ScriptedServer, ok
+from tests.openai_loopback import USAGE, ScriptedServer, ok
 
 pytestmark = pytest.mark.anyio
 

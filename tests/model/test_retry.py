@@ -17,7 +17,7 @@ from agentloop.errors import (
 )
 from agentloop.model import GenerateConfig, ModelClient, RetryPolicy
 from agentloop.tracing import SpanRecord
-from tests.core.openai_loopback import (
+from tests.openai_loopback import (
     USAGE,
     ScriptedServer,
     error,

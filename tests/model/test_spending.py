@@ -17,7 +17,7 @@ from agentloop import Budget, BudgetExhausted, Message
 from agentloop.errors import IncompleteResponseError, MissingCredentialsError, ModelTimeoutError
 from agentloop.model import GenerateConfig, ModelClient, ResponseCache, RetryPolicy
 from agentloop.testing import ScriptedModel
-from tests.core.openai_loopback import Reply, ScriptedServer, ok, slow, streamed, truncated
+from tests.openai_loopback import Reply, ScriptedServer, ok, slow, streamed, truncated
 
 pytestmark = pytest.mark.anyio
 
