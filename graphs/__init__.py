@@ -8,27 +8,17 @@ Every graph shares one `Budget` across its branches, ends with the best candidat
 from agentloop.graphs._best_of_n import BestOfNState, Match, best_of_n_graph
 from agentloop.graphs._catalog import GRAPH_NAMES, build_graph, check_options, graph_options
 from agentloop.graphs._checkpoint import open_checkpointer
-from agentloop.graphs._events import EventKind, GraphEvent, emit
+from agentloop.graphs._events import EventKind, GraphEvent
 from agentloop.graphs._judge_memory import (
     record_judge_outcome,
     remember_judgement,
     remember_pointwise,
 )
 from agentloop.graphs._lats import LatsState, lats_graph
-from agentloop.graphs._nodes import (
-    budget_left,
-    check_with_critic,
-    check_with_judge,
-    check_with_verifier,
-    decide_stop,
-    node,
-    propose,
-    reflect,
-    route_unless_stopped,
-    router,
-    write_tests,
-)
+from agentloop.graphs._loop import act_check_loop
+from agentloop.graphs._node import NodeFunction, node
 from agentloop.graphs._reflexion import ReflexionState, reflexion_graph
+from agentloop.graphs._routing import fan_out_unscored, route_unless_stopped, router
 from agentloop.graphs._run import DEFAULT_MODEL, run_graph, run_graph_sync
 from agentloop.graphs._self_refine import SelfRefineState, self_refine_graph
 from agentloop.graphs._state import (
@@ -38,10 +28,17 @@ from agentloop.graphs._state import (
     ScoreJob,
     StopReason,
     best_candidate,
-    checkpointed,
-    upsert,
 )
-from agentloop.graphs._tree import TreeNode, select_leaf, tree_to_dot, tree_to_json, uct
+from agentloop.graphs._steps import (
+    check_with_critic,
+    check_with_judge,
+    check_with_verifier,
+    propose,
+    reflect,
+    write_tests,
+)
+from agentloop.graphs._stopping import budget_left, decide_stop
+from agentloop.graphs._tree import TreeNode, select_leaf, tree_to_dot, tree_to_json
 from agentloop.graphs._tree_draw import tree_to_png, write_tree
 from agentloop.graphs._try_again import TRY_AGAIN, TryAgainState, try_again_graph
 
@@ -56,6 +53,7 @@ __all__ = [
     "GraphState",
     "LatsState",
     "Match",
+    "NodeFunction",
     "ReflexionState",
     "RunResult",
     "ScoreJob",
@@ -63,6 +61,7 @@ __all__ = [
     "StopReason",
     "TreeNode",
     "TryAgainState",
+    "act_check_loop",
     "best_candidate",
     "best_of_n_graph",
     "budget_left",
@@ -71,9 +70,8 @@ __all__ = [
     "check_with_judge",
     "check_options",
     "check_with_verifier",
-    "checkpointed",
     "decide_stop",
-    "emit",
+    "fan_out_unscored",
     "graph_options",
     "lats_graph",
     "node",
@@ -94,8 +92,6 @@ __all__ = [
     "tree_to_json",
     "tree_to_png",
     "try_again_graph",
-    "uct",
-    "upsert",
     "write_tree",
     "write_tests",
 ]

@@ -13,16 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from agentloop._budget import Budget
 from agentloop.errors import StructuredOutputError
 from agentloop.graphs._events import GraphEvent, emit
-from agentloop.graphs._nodes import (
-    budget_left,
-    check_with_judge,
-    check_with_verifier,
-    cut_short_by,
-    fan_out_unscored,
-    node,
-    propose,
-    router,
-)
+from agentloop.graphs._node import node
+from agentloop.graphs._routing import fan_out_unscored, router
 from agentloop.graphs._state import (
     Candidate,
     GraphState,
@@ -31,6 +23,8 @@ from agentloop.graphs._state import (
     best_candidate,
     checkpointed,
 )
+from agentloop.graphs._steps import check_with_judge, check_with_verifier, propose
+from agentloop.graphs._stopping import budget_left, cut_short_by
 from agentloop.roles import Actor, Judge, Task, VerifierFactory, verifier_factory, visible_tests
 from agentloop.tracing import current_span
 

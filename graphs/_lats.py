@@ -12,18 +12,8 @@ from pydantic import BaseModel, Field
 from agentloop._budget import Budget
 from agentloop._memory import MemoryStore
 from agentloop.errors import GraphError
-from agentloop.graphs._nodes import (
-    budget_left,
-    check_with_judge,
-    check_with_verifier,
-    cut_short_by,
-    fan_out_unscored,
-    node,
-    propose,
-    reflect,
-    router,
-    write_tests,
-)
+from agentloop.graphs._node import node
+from agentloop.graphs._routing import fan_out_unscored, router
 from agentloop.graphs._state import (
     Candidate,
     GraphState,
@@ -32,6 +22,14 @@ from agentloop.graphs._state import (
     checkpointed,
     upsert,
 )
+from agentloop.graphs._steps import (
+    check_with_judge,
+    check_with_verifier,
+    propose,
+    reflect,
+    write_tests,
+)
+from agentloop.graphs._stopping import budget_left, cut_short_by
 from agentloop.graphs._tree import ROOT, TreeNode, backpropagate, path_to, select_leaf
 from agentloop.roles import (
     Actor,

@@ -14,18 +14,17 @@ from pydantic import Field
 from agentloop._budget import Budget
 from agentloop._memory import MemoryStore
 from agentloop.errors import GraphError
-from agentloop.graphs._nodes import (
+from agentloop.graphs._node import node
+from agentloop.graphs._routing import route_unless_stopped, router
+from agentloop.graphs._state import Candidate, GraphState, best_candidate
+from agentloop.graphs._steps import (
     check_with_critic,
     check_with_verifier,
-    decide_stop,
-    node,
     propose,
     reflect,
-    route_unless_stopped,
-    router,
     write_tests,
 )
-from agentloop.graphs._state import Candidate, GraphState, best_candidate
+from agentloop.graphs._stopping import decide_stop
 from agentloop.memory import lesson as lesson_entry
 from agentloop.memory import retrieve_for_prompt
 from agentloop.roles import (
@@ -238,7 +237,7 @@ def reflexion_graph(
         return {}
 
     def unless_stopped(next_node: str) -> Any:
-        return router(route_unless_stopped(next_node))
+        return router(route_unless_stopped(next_node, stop_node="finish"))
 
     builder = StateGraph(ReflexionState)
     builder.add_node("prepare", prepare)

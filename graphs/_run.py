@@ -21,7 +21,7 @@ from agentloop.errors import BudgetExhausted, ConfigError, GraphError, ModelErro
 from agentloop.graphs._catalog import build_graph
 from agentloop.graphs._checkpoint import open_checkpointer
 from agentloop.graphs._events import GraphEvent, listening
-from agentloop.graphs._nodes import model_failures
+from agentloop.graphs._node import model_failures
 from agentloop.graphs._state import Candidate, RunResult, StopReason, best_candidate
 from agentloop.roles import ChatModel, Task, VerifierFactory
 from agentloop.tracing import SpanKind, span

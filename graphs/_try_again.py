@@ -8,15 +8,11 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Checkpointer
 
 from agentloop._budget import Budget
-from agentloop.graphs._nodes import (
-    act_check_loop,
-    check_with_critic,
-    check_with_verifier,
-    decide_stop,
-    node,
-    propose,
-)
+from agentloop.graphs._loop import act_check_loop
+from agentloop.graphs._node import node
 from agentloop.graphs._state import GraphState, best_candidate
+from agentloop.graphs._steps import check_with_critic, check_with_verifier, propose
+from agentloop.graphs._stopping import decide_stop
 from agentloop.roles import Actor, Critic, VerifierFactory, verifier_factory, visible_tests
 
 __all__ = ["TRY_AGAIN", "TryAgainState", "try_again_graph"]

@@ -1,4 +1,4 @@
-"""The pieces a custom graph reuses: here, `router`."""
+"""Routers: `router` routes like the plain function, without a LangChain callback run."""
 
 from __future__ import annotations
 
