@@ -23,6 +23,7 @@ from agentloop.graphs._checkpoint import open_checkpointer
 from agentloop.graphs._events import GraphEvent, listening
 from agentloop.graphs._node import model_failures
 from agentloop.graphs._state import Candidate, RunResult, StopReason, best_candidate
+from agentloop.model import DEFAULT_MODEL
 from agentloop.roles import ChatModel, Task, VerifierFactory
 from agentloop.tracing import SpanKind, span
 
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_MODEL", "run_graph", "run_graph_sync"]
 
-DEFAULT_MODEL = "local/smollm2-135m"
 EventHandler = Callable[[GraphEvent], Any]
 AnyGraph = CompiledStateGraph[Any, Any, Any, Any]
 

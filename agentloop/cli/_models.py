@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from agentloop.model import DEFAULT_MODEL
+
 if TYPE_CHECKING:
     from agentloop.model import ModelClient
 
 __all__ = ["register"]
 
-# Kept here (not imported from agentloop.model) so that `agentloop --help` stays fast.
-_DEFAULT_MODEL = "local/smollm2-135m"
 
 ModelOption = Annotated[
     str,
@@ -72,7 +72,7 @@ def models() -> None:
 
 def ask(
     prompt: Annotated[str, typer.Argument(help="The question.")],
-    model: ModelOption = _DEFAULT_MODEL,
+    model: ModelOption = DEFAULT_MODEL,
     max_tokens: Annotated[
         int, typer.Option("--max-tokens", min=1, help="Most tokens in the answer.")
     ] = 256,
@@ -125,7 +125,7 @@ def ask(
 
 
 def serve_model(
-    model: Annotated[str, typer.Argument(help="The model to serve.")] = _DEFAULT_MODEL,
+    model: Annotated[str, typer.Argument(help="The model to serve.")] = DEFAULT_MODEL,
     port: Annotated[
         int, typer.Option("--port", "-p", min=0, max=65535, help="Port (0: pick a free one).")
     ] = 8000,

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from agentloop.model import DEFAULT_MODEL
+
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
@@ -18,7 +20,6 @@ __all__ = ["register"]
 
 # Kept here (not imported from agentloop.graphs) so that `agentloop --help` stays fast.
 _GRAPHS = ("reflexion", "self_refine", "best_of_n", "lats", "try_again")
-_DEFAULT_MODEL = "local/smollm2-135m"
 
 
 def _parse_options(pairs: list[str]) -> dict[str, Any]:
@@ -149,7 +150,7 @@ def run(
     ] = None,
     model: Annotated[
         str, typer.Option("--model", "-m", help="A litellm model string or local/<name>.")
-    ] = _DEFAULT_MODEL,
+    ] = DEFAULT_MODEL,
     budget_tokens: Annotated[
         int | None, typer.Option("--budget-tokens", min=1, help="Most tokens for the run.")
     ] = None,

@@ -27,6 +27,7 @@ from agentloop.errors import (
 from agentloop.model._cache import ResponseCache, request_key
 from agentloop.model._chat_span import chat_request_attributes, chat_result_attributes
 from agentloop.model._config import LOCAL_TIMEOUT, REMOTE_TIMEOUT, GenerateConfig
+from agentloop.model._gguf import DEFAULT_MODEL
 from agentloop.model._guard import OFFLINE_PROVIDERS, check_network_allowed
 from agentloop.model._litellm import import_litellm, provider_finished, translate_error
 from agentloop.model._retry import RetryPolicy
@@ -41,10 +42,7 @@ from agentloop.model._spending import (
 from agentloop.model._structured import ask_structured
 from agentloop.tracing import Span, SpanKind, span
 
-__all__ = ["DEFAULT_MODEL", "ModelClient"]
-
-DEFAULT_MODEL = "local/smollm2-135m"
-"""The embedded model: runs in-process, needs no key and no network."""
+__all__ = ["ModelClient"]
 
 T = TypeVar("T")
 R = TypeVar("R")

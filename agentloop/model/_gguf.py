@@ -14,7 +14,7 @@ from pathlib import Path
 from agentloop.errors import ModelFileNotFoundError, UnknownModelError
 
 __all__ = [
-    "DEFAULT_LOCAL_MODEL",
+    "DEFAULT_MODEL",
     "LOCAL_PREFIX",
     "LocalModelFile",
     "PackagedModel",
@@ -24,7 +24,8 @@ __all__ = [
 ]
 
 LOCAL_PREFIX = "local/"
-DEFAULT_LOCAL_MODEL = "local/smollm2-135m"
+DEFAULT_MODEL = "local/smollm2-135m"
+"""The embedded model: runs in-process, needs no key and no network."""
 
 
 @dataclass(frozen=True)
