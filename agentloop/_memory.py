@@ -15,9 +15,17 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["MemoryEntry", "MemoryKind", "MemoryStore", "ScoredEntry"]
+__all__ = ["HEADINGS", "MemoryEntry", "MemoryKind", "MemoryStore", "ScoredEntry"]
 
 MemoryKind = Literal["lesson", "principle", "judge"]
+
+HEADINGS: dict[str, str] = {
+    "lesson": "Lessons from earlier attempts at similar tasks:",
+    "principle": "Principles learned from earlier feedback:",
+    "judge": "Your past judgements on similar cases, and how they turned out:",
+}
+"""The heading put above each kind of entry in a prompt: by memory retrieval, and by the actor
+above the lessons it is given."""
 
 
 class MemoryEntry(BaseModel):

@@ -37,7 +37,7 @@ from agentloop.memory._principles import (
 from agentloop.memory._retrieval import (
     HEADINGS,
     RetrievedMemory,
-    approx_token_count,
+    approx_tokens_from_chars,
     retrieve_for_prompt,
 )
 from agentloop.memory._scoring import UsefulnessPolicy, rank_hits
@@ -63,7 +63,7 @@ __all__ = [
     "ScoredEntry",
     "UsefulnessPolicy",
     "VectorMemoryStore",
-    "approx_token_count",
+    "approx_tokens_from_chars",
     "cluster_feedback",
     "distill_principles",
     "dump_entries",

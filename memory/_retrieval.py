@@ -8,14 +8,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from agentloop._memory import MemoryKind, MemoryStore, ScoredEntry
+from agentloop._memory import HEADINGS, MemoryKind, MemoryStore, ScoredEntry
 
 __all__ = [
     "FILTERED_MIN_SIMILARITY",
     "HEADINGS",
     "MIN_SIMILARITY",
     "RetrievedMemory",
-    "approx_token_count",
+    "approx_tokens_from_chars",
     "retrieve_for_prompt",
 ]
 
@@ -29,16 +29,9 @@ FILTERED_MIN_SIMILARITY = 0.1
 unfiltered floor, so recall was a coin toss. The filter already vouches for relevance; the
 floor then only keeps out entries with nothing in common at all."""
 
-HEADINGS: dict[str, str] = {
-    "lesson": "Lessons from earlier attempts at similar tasks:",
-    "principle": "Principles learned from earlier feedback:",
-    "judge": "Your past judgements on similar cases, and how they turned out:",
-}
-"""The heading put above each kind of entry in a prompt."""
-
-
-def approx_token_count(text: str) -> int:
-    """About four characters a token: close enough for an allowance without a tokenizer."""
+def approx_tokens_from_chars(text: str) -> int:
+    """Tokens estimated from characters, about four a token: close enough for an allowance
+    without a tokenizer."""
     return math.ceil(len(text) / 4)
 
 
@@ -72,7 +65,7 @@ async def retrieve_for_prompt(
     kind: MemoryKind | None = None,
     where: dict[str, Any] | None = None,
     min_similarity: float | None = None,
-    count_tokens: Callable[[str], int] = approx_token_count,
+    count_tokens: Callable[[str], int] = approx_tokens_from_chars,
 ) -> RetrievedMemory:
     """The best `k` entries for `query` (usefulness-ranked, retired ones left out), grouped by
     kind under a heading and cut to fit `token_allowance` tokens.

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 
+from agentloop._memory import HEADINGS
 from agentloop._messages import Message, assistant, system, user
 from agentloop.code import extract_code
 from agentloop.roles._adapt import resolve
@@ -49,7 +50,7 @@ class ActorPrompts(BaseModel):
     """The first user message for code tasks."""
     rubric: str = "\n\nYour answer will be checked against:\n{rubric}"
     """Appended to the task when it has a rubric; `{rubric}` is a bulleted list."""
-    lessons: str = "\n\nLessons from earlier attempts at similar tasks:\n{lessons}"
+    lessons: str = "\n\n" + HEADINGS["lesson"] + "\n{lessons}"
     """Appended to the task when there are lessons; `{lessons}` is a bulleted list."""
     feedback: str = "{feedback}\n\nWrite an improved answer."
     """The user turn after each earlier attempt; `{feedback}` is what was said about it."""

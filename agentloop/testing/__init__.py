@@ -1,6 +1,6 @@
 """Fakes for tests, yours included: a scripted model and a guard against network models."""
 
 from agentloop.model._guard import block_network_models
-from agentloop.testing._scripted import ScriptedCall, ScriptedModel, approx_tokens
+from agentloop.testing._scripted import ScriptedCall, ScriptedModel, count_words
 
-__all__ = ["ScriptedCall", "ScriptedModel", "approx_tokens", "block_network_models"]
+__all__ = ["ScriptedCall", "ScriptedModel", "count_words", "block_network_models"]

@@ -10,7 +10,7 @@ from litellm.types.utils import ModelResponse
 
 from agentloop._messages import Message
 from agentloop.model._custom_provider import fill_response, final_chunk, text_chunk
-from agentloop.testing._scripted import approx_tokens, scripted_model
+from agentloop.testing._scripted import count_words, scripted_model
 
 __all__ = ["ScriptedProvider"]
 
@@ -46,8 +46,8 @@ class ScriptedProvider(CustomLLM):
             model_response,
             model=f"scripted/{model}",
             texts=texts,
-            prompt_tokens=sum(approx_tokens(m.content) for m in msgs),
-            completion_tokens=sum(approx_tokens(t) for t in texts),
+            prompt_tokens=sum(count_words(m.content) for m in msgs),
+            completion_tokens=sum(count_words(t) for t in texts),
         )
 
     async def astreaming(  # type: ignore[override]
@@ -64,8 +64,8 @@ class ScriptedProvider(CustomLLM):
         # One chunk per word (with its following whitespace) so consumers see real deltas.
         pieces = [w + " " for w in text.split(" ")]
         pieces[-1] = pieces[-1][:-1]
-        input_tokens = sum(approx_tokens(m.content) for m in msgs)
-        output_tokens = approx_tokens(text)
+        input_tokens = sum(count_words(m.content) for m in msgs)
+        output_tokens = count_words(text)
         for piece in pieces[:-1]:
             yield text_chunk(piece)
         yield final_chunk("stop", input_tokens, output_tokens, text=pieces[-1])

@@ -14,7 +14,7 @@ import anyio
 from agentloop._messages import Message
 from agentloop.errors import ConfigError, UnknownModelError
 
-__all__ = ["ScriptedCall", "ScriptedModel", "approx_tokens", "scripted_model"]
+__all__ = ["ScriptedCall", "ScriptedModel", "count_words", "scripted_model"]
 
 ReplyFn = Callable[[list[Message]], str | Awaitable[str]]
 
@@ -23,8 +23,9 @@ _registry: dict[str, ScriptedModel] = {}
 _names = itertools.count(1)
 
 
-def approx_tokens(text: str) -> int:
-    """A token count good enough for budgets in tests: one token per whitespace-separated word."""
+def count_words(text: str) -> int:
+    """The scripted model's token count: one token per whitespace-separated word, good enough
+    for budgets in tests."""
     return len(text.split())
 
 

@@ -13,7 +13,7 @@ from agentloop.memory import (
     lesson,
     retrieve_for_prompt,
 )
-from agentloop.testing import approx_tokens
+from agentloop.testing import count_words
 
 pytestmark = pytest.mark.anyio
 
@@ -103,10 +103,10 @@ async def test_prompt_text_is_grouped_by_kind_and_fits_the_allowance() -> None:
     assert memory.entry_ids == [h.entry.id for h in memory.hits]
 
     tight = await retrieve_for_prompt(
-        store, "sorting lists", k=5, token_allowance=25, count_tokens=approx_tokens
+        store, "sorting lists", k=5, token_allowance=25, count_tokens=count_words
     )
     assert 0 < len(tight.hits) < 3
-    assert tight.tokens == approx_tokens(tight.text) <= 25
+    assert tight.tokens == count_words(tight.text) <= 25
 
 
 async def test_a_long_entry_is_skipped_for_shorter_ones_that_fit() -> None:

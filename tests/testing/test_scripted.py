@@ -7,7 +7,7 @@ import pytest
 from agentloop import Message
 from agentloop.errors import ConfigError, NetworkModelBlocked, UnknownModelError
 from agentloop.model import ModelClient
-from agentloop.testing import ScriptedModel, approx_tokens, block_network_models
+from agentloop.testing import ScriptedModel, block_network_models, count_words
 
 pytestmark = pytest.mark.anyio
 
@@ -43,8 +43,8 @@ def test_needs_exactly_one_of_replies_or_fn() -> None:
 
 
 def test_token_count_is_by_words() -> None:
-    assert approx_tokens("two words") == 2
-    assert approx_tokens("") == 0
+    assert count_words("two words") == 2
+    assert count_words("") == 0
 
 
 async def test_guard_blocks_network_models_before_any_request() -> None:
