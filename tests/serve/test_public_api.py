@@ -4,24 +4,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import types
 
 import agentloop.serve
+from tests.public_surface import public_names
 
 EXPECTED = {"ModelServer"}
 
 
-def test_all_is_exactly_the_documented_surface() -> None:
+def test_all_is_exactly_the_documented_surface_and_all_the_package_holds() -> None:
     assert set(agentloop.serve.__all__) == EXPECTED
-
-
-def test_every_public_name_in_the_package_is_exported() -> None:
-    public = {
-        name
-        for name, value in vars(agentloop.serve).items()
-        if not name.startswith("_") and not isinstance(value, types.ModuleType)
-    }
-    assert public == set(agentloop.serve.__all__)
+    assert public_names(agentloop.serve) == EXPECTED
 
 
 def test_importing_serve_leaves_aiohttp_unloaded_until_a_server_is_built() -> None:
