@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import operator
 import re
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from langgraph.graph import END, START, StateGraph
@@ -24,13 +25,14 @@ from agentloop.graphs._steps import (
     reflect,
     write_tests,
 )
-from agentloop.graphs._stopping import decide_stop
+from agentloop.graphs._stopping import RoundLimits
 from agentloop.memory import lesson as lesson_entry
 from agentloop.memory import retrieve_for_prompt
 from agentloop.roles import (
     Actor,
     Critic,
     Reflector,
+    Task,
     TestWriter,
     VerifierFactory,
     verifier_factory,
@@ -121,12 +123,60 @@ def reflexion_graph(
         raise GraphError(
             f"persist_lessons must be 'validated' or 'all', not {persist_lessons!r}"
         )
-    make_verifier = verifier_factory(verifier)
+    steps = ReflexionNodes(
+        actor=actor, explorer=explorer, reflector=reflector, critic=critic,
+        verifier=verifier_factory(verifier), test_writer=test_writer,
+        lessons=LessonMemory(memory, recall_k=recall_k, recall_tokens=recall_tokens,
+                             policy=persist_lessons) if memory is not None else None,
+        limits=RoundLimits(max_rounds, patience, budget),
+        max_lessons=max_lessons, explorer_lessons=explorer_lessons,
+    )
+    builder = StateGraph(ReflexionState)
+    builder.add_node("prepare", node("prepare")(steps.prepare))
+    builder.add_node("act", node("act")(steps.act))
+    builder.add_node("evaluate", node("evaluate")(steps.evaluate))
+    builder.add_node("reflect", node("reflect")(steps.reflect_on_failure))
+    builder.add_node("finish", node("finish")(steps.finish))
+    builder.add_edge(START, "prepare")
+    # Each step goes on to the next, or to finish once a stop reason is set.
+    for here, then in (
+        ("prepare", "act"), ("act", "evaluate"), ("evaluate", "reflect"), ("reflect", "act")
+    ):
+        builder.add_conditional_edges(
+            here, router(route_unless_stopped(then, stop_node="finish")), [then, "finish"]
+        )
+    builder.add_edge("finish", END)
+    return builder.compile(checkpointer=checkpointer, name="reflexion")
 
-    async def store_lesson(text: str, family: str | None, span_id: str | None) -> None:
-        assert memory is not None
+
+@dataclass(frozen=True)
+class LessonMemory:
+    """Where reflexion's lessons outlive a run: recalled into the prompt at the start, kept
+    by `policy`, and credited or debited with the run's outcome at the end."""
+
+    store: MemoryStore
+    recall_k: int
+    """Most lessons recalled (same `task.family` only, when the task has one)."""
+    recall_tokens: int
+    """The token allowance for the recalled lessons in the actor's prompt."""
+    policy: LessonPolicy
+
+    async def recall(self, task: Task) -> dict[str, Any]:
+        """The state update with the lessons recalled for `task` and their ids."""
+        recalled = await retrieve_for_prompt(
+            self.store, task.prompt, k=self.recall_k, kind="lesson",
+            where={"task_family": task.family} if task.family else None,
+            token_allowance=self.recall_tokens,
+        )
+        return {
+            "recalled": [hit.entry.text for hit in recalled.hits],
+            "recalled_ids": recalled.entry_ids,
+        }
+
+    async def keep(self, text: str, family: str | None, span_id: str | None) -> None:
+        """Store a lesson, with the run and the reflection span that wrote it."""
         span = current_span()
-        await memory.add(
+        await self.store.add(
             lesson_entry(
                 text,
                 task_family=family,
@@ -136,38 +186,55 @@ def reflexion_graph(
             )
         )
 
-    @node("prepare")
-    async def prepare(state: ReflexionState) -> dict[str, Any]:
-        update: dict[str, Any] = {}
+    async def settle(self, recalled_ids: list[str], *, success: bool) -> None:
+        """The recalled lessons share the run's fate: they gain when it passed and lose when
+        it did not."""
+        await self.store.record_outcome(recalled_ids, success=success)
+
+
+_NO_PENDING: dict[str, Any] = {
+    "pending_lesson": None, "pending_span": None, "pending_evidence": None
+}
+"""The update that drops the pending lesson."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReflexionNodes:
+    """Reflexion's steps, each a function of `ReflexionState` to a state update."""
+
+    actor: Actor
+    explorer: Actor | None
+    reflector: Reflector
+    critic: Critic | None
+    verifier: VerifierFactory
+    test_writer: TestWriter | None
+    lessons: LessonMemory | None
+    limits: RoundLimits
+    max_lessons: int
+    explorer_lessons: bool
+
+    async def prepare(self, state: ReflexionState) -> dict[str, Any]:
+        """The tests to check with (drafted when the task has none), and the recalled lessons."""
         task = state.task
         tests = visible_tests(task)
-        if task.is_code and not tests and test_writer is not None:
-            tests = await write_tests(task, test_writer, make_verifier)
-        update["tests"] = tests
-        if task.is_code and not tests and critic is None and task.entry_point is None:
-            raise GraphError(
-                f"reflexion cannot check task {task.name!r}: give it visible tests, an "
-                "entry point, a test writer or a critic"
-            )
-        if not task.is_code and critic is None:
-            raise GraphError(f"reflexion needs a critic to check the prose task {task.name!r}")
-        if memory is not None:
-            recalled = await retrieve_for_prompt(
-                memory, task.prompt, k=recall_k, kind="lesson",
-                where={"task_family": task.family} if task.family else None,
-                token_allowance=recall_tokens,
-            )
-            update["recalled"] = [hit.entry.text for hit in recalled.hits]
-            update["recalled_ids"] = recalled.entry_ids
+        if task.is_code and not tests and self.test_writer is not None:
+            tests = await write_tests(task, self.test_writer, self.verifier)
+        update: dict[str, Any] = {"tests": tests}
+        check_checkable(task, tests, self.critic)
+        if self.lessons is not None:
+            update |= await self.lessons.recall(task)
         return update
 
-    @node("act")
-    async def act(state: ReflexionState) -> dict[str, Any]:
+    async def act(self, state: ReflexionState) -> dict[str, Any]:
+        """The next attempt: the actor revises the last one, or, after a round that did not
+        beat the best, the explorer starts over from the task."""
         last = state.candidates[-1] if state.candidates else None
-        stuck = explorer is not None and state.stale_rounds > 0
-        own_lessons = state.lessons[-max_lessons:] if explorer_lessons or not stuck else []
+        stuck = self.explorer is not None and state.stale_rounds > 0
+        own_lessons = (
+            state.lessons[-self.max_lessons:] if self.explorer_lessons or not stuck else []
+        )
         candidate = await propose(
-            explorer if stuck and explorer is not None else actor,
+            self.explorer if stuck and self.explorer is not None else self.actor,
             state.task,
             # The explorer starts over from the task: shown its own failed program, a weak
             # model tends to write it again.
@@ -182,76 +249,69 @@ def reflexion_graph(
         update: dict[str, Any] = {"candidates": [candidate], "round": state.round + 1}
         if state.pending_lesson is not None and state.pending_lesson not in own_lessons:
             # An attempt that never saw the latest lesson cannot vouch for it in memory.
-            update |= {"pending_lesson": None, "pending_span": None, "pending_evidence": None}
+            update |= _NO_PENDING
         return update
 
-    @node("evaluate")
-    async def evaluate(state: ReflexionState) -> dict[str, Any]:
+    async def evaluate(self, state: ReflexionState) -> dict[str, Any]:
+        """Check the latest attempt (the tests, or the critic for prose), decide whether to
+        stop, and keep the pending lesson if this attempt passed after it."""
         candidate = state.candidates[-1]
         previous_best = best_candidate(state.candidates[:-1])
-        if state.task.is_code and (state.tests or critic is None):
-            checked = await check_with_verifier(candidate, state.task, state.tests, make_verifier)
+        if state.task.is_code and (state.tests or self.critic is None):
+            checked = await check_with_verifier(candidate, state.task, state.tests, self.verifier)
         else:
-            assert critic is not None  # prepare() refused to start without one
-            checked = await check_with_critic(candidate, state.task, critic)
-        stop, stale = decide_stop(
-            checked, previous_best, round=state.round, max_rounds=max_rounds,
-            stale_rounds=state.stale_rounds, patience=patience, budget=budget,
+            assert self.critic is not None  # prepare() refused to start without one
+            checked = await check_with_critic(candidate, state.task, self.critic)
+        stop, stale = self.limits.decide(
+            checked, previous_best, round=state.round, stale_rounds=state.stale_rounds
         )
-        if memory is not None and state.pending_lesson and _passed(checked):
+        if self.lessons is not None and state.pending_lesson and passed_or_accepted(checked):
             # The attempt right after this lesson passed: it earned its place in memory.
-            await store_lesson(
-                _with_evidence(state.pending_lesson, state.pending_evidence),
+            await self.lessons.keep(
+                with_evidence(state.pending_lesson, state.pending_evidence),
                 state.task.family, state.pending_span,
             )
         return {
-            "candidates": [checked], "stale_rounds": stale, "stop_reason": stop,
-            "pending_lesson": None, "pending_span": None, "pending_evidence": None,
+            "candidates": [checked], "stale_rounds": stale, "stop_reason": stop, **_NO_PENDING
         }
 
-    @node("reflect")
-    async def reflect_node(state: ReflexionState) -> dict[str, Any]:
+    async def reflect_on_failure(self, state: ReflexionState) -> dict[str, Any]:
+        """A lesson from the failed attempt: stored at once under policy "all", else pending
+        until the next attempt shows whether it helped."""
         candidate = state.candidates[-1]
-        lesson = await reflect(reflector, state.task, candidate)
+        lesson = await reflect(self.reflector, state.task, candidate)
         if not lesson:
             return {}
         span = current_span()
         span_id = span.span_id if span else None
-        if memory is not None and persist_lessons == "all":
-            await store_lesson(lesson, state.task.family, span_id)
+        if self.lessons is not None and self.lessons.policy == "all":
+            await self.lessons.keep(lesson, state.task.family, span_id)
             return {"lessons": [lesson]}
         return {
             "lessons": [lesson], "pending_lesson": lesson, "pending_span": span_id,
             "pending_evidence": failing_evidence(candidate.feedback),
         }
 
-    @node("finish")
-    async def finish(state: ReflexionState) -> dict[str, Any]:
-        if memory is not None and state.recalled_ids:
-            # The recalled lessons share the run's fate: they gain when it passed (the visible
-            # tests, or the critic for prose) and lose when it did not.
+    async def finish(self, state: ReflexionState) -> dict[str, Any]:
+        """Credit or debit the recalled lessons with the run's outcome."""
+        if self.lessons is not None and state.recalled_ids:
+            # Passed: the visible tests, or the critic for prose.
             best = best_candidate(state.candidates)
-            await memory.record_outcome(
-                state.recalled_ids, success=best is not None and _passed(best)
+            await self.lessons.settle(
+                state.recalled_ids, success=best is not None and passed_or_accepted(best)
             )
         return {}
 
-    def unless_stopped(next_node: str) -> Any:
-        return router(route_unless_stopped(next_node, stop_node="finish"))
 
-    builder = StateGraph(ReflexionState)
-    builder.add_node("prepare", prepare)
-    builder.add_node("act", act)
-    builder.add_node("evaluate", evaluate)
-    builder.add_node("reflect", reflect_node)
-    builder.add_node("finish", finish)
-    builder.add_edge(START, "prepare")
-    builder.add_conditional_edges("prepare", unless_stopped("act"), ["act", "finish"])
-    builder.add_conditional_edges("act", unless_stopped("evaluate"), ["evaluate", "finish"])
-    builder.add_conditional_edges("evaluate", unless_stopped("reflect"), ["reflect", "finish"])
-    builder.add_conditional_edges("reflect", unless_stopped("act"), ["act", "finish"])
-    builder.add_edge("finish", END)
-    return builder.compile(checkpointer=checkpointer, name="reflexion")
+def check_checkable(task: Task, tests: list[str], critic: Critic | None) -> None:
+    """Raise a `GraphError` when reflexion has no way to check `task`'s attempts."""
+    if task.is_code and not tests and critic is None and task.entry_point is None:
+        raise GraphError(
+            f"reflexion cannot check task {task.name!r}: give it visible tests, an "
+            "entry point, a test writer or a critic"
+        )
+    if not task.is_code and critic is None:
+        raise GraphError(f"reflexion needs a critic to check the prose task {task.name!r}")
 
 
 EVIDENCE_CHARS = 200
@@ -283,10 +343,11 @@ def failing_evidence(feedback: str, *, limit: int = EVIDENCE_CHARS) -> str | Non
     return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
 
 
-def _with_evidence(lesson: str, evidence: str | None) -> str:
+def with_evidence(lesson: str, evidence: str | None) -> str:
+    """A validated lesson as stored: with the failing test it answered, when known."""
     return f"{lesson}\nThe failing test it fixed: {evidence}" if evidence else lesson
 
 
-def _passed(candidate: Candidate) -> bool:
+def passed_or_accepted(candidate: Candidate) -> bool:
     """Passed the visible tests, or, with none run (prose), was accepted by the critic."""
     return bool(candidate.passed) or (candidate.passed is None and bool(candidate.accepted))

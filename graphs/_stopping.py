@@ -3,10 +3,12 @@ that every router makes before starting work."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from agentloop._budget import Budget
 from agentloop.graphs._state import Candidate, StopReason
 
-__all__ = ["budget_left", "cut_short_by", "decide_stop"]
+__all__ = ["RoundLimits", "budget_left", "cut_short_by", "decide_stop"]
 
 
 def budget_left(budget: Budget | None) -> bool:
@@ -47,3 +49,23 @@ def decide_stop(
     if not budget_left(budget):
         return StopReason.BUDGET, stale
     return None, stale
+
+
+@dataclass(frozen=True)
+class RoundLimits:
+    """The limits of a loop that makes one candidate per round (see `decide_stop`)."""
+
+    max_rounds: int
+    patience: int | None = None
+    """Rounds without a better score before stopping; None: never."""
+    budget: Budget | None = None
+
+    def decide(
+        self, checked: Candidate, previous_best: Candidate | None, *, round: int,
+        stale_rounds: int = 0,
+    ) -> tuple[StopReason | None, int]:
+        """`decide_stop` under these limits: whether to stop, and the new stale count."""
+        return decide_stop(
+            checked, previous_best, round=round, max_rounds=self.max_rounds,
+            stale_rounds=stale_rounds, patience=self.patience, budget=self.budget,
+        )
