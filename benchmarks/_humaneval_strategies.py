@@ -14,10 +14,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentloop._budget import Budget
-from agentloop.roles._actor import LLMActor
-from agentloop.roles._model import ChatModel
-from agentloop.roles._task import Task
+from agentloop import Budget
+from agentloop.roles import ChatModel, LLMActor, Task
 from benchmarks._humaneval_tasks import VisibleProblem
 
 __all__ = [

@@ -31,7 +31,7 @@ if __package__ in (None, ""):
 
 import anyio
 
-from agentloop._budget import Budget
+from agentloop import Budget
 from agentloop.errors import BudgetExhausted
 from benchmarks._humaneval_code import EXTRACTOR, candidate_program
 from benchmarks._humaneval_scoring import SCORERS, Scorer, make_scorer
@@ -48,6 +48,7 @@ from benchmarks._humaneval_tasks import (
     select_subset,
 )
 from benchmarks._provenance import REPO, git_commit
+from benchmarks.fetch_models import sha256_of
 
 RESULTS_DIR = REPO / "benchmarks" / "results"
 
@@ -58,6 +59,19 @@ def model_short(model: str) -> str:
     name = model.rsplit("/", 1)[-1]
     name = name.removesuffix(".gguf").lower()
     return re.sub(r"[^a-z0-9._-]+", "-", name).strip("-")[:48] or "model"
+
+
+def model_identity(model: str) -> dict[str, str | None]:
+    """How a result file names its model: a GGUF file by its stem and sha256 (never the path it
+    had on the machine that ran it), a packaged local model by its name and its file's sha256,
+    any other model by its string (no sha256: the weights are not here to hash)."""
+    from agentloop.model._gguf import LOCAL_PREFIX, PACKAGED_MODELS, resolve_gguf
+
+    if not model.startswith(LOCAL_PREFIX):
+        return {"model": model, "model_sha256": None}
+    path = resolve_gguf(model)
+    packaged = model.removeprefix(LOCAL_PREFIX) in PACKAGED_MODELS
+    return {"model": model if packaged else path.stem, "model_sha256": sha256_of(path)}
 
 
 def result_path(strategy: str, model: str, limit: int, seed: int, out_dir: Path) -> Path:
@@ -170,7 +184,7 @@ async def run(args: argparse.Namespace) -> Path:
     meta = {
         "benchmark": "Q1 HumanEval pass@1",
         "strategy": args.strategy,
-        "model": args.model,
+        **model_identity(args.model),
         "problems": len(chosen),
         "seed": args.seed,
         "budget": {"tokens_per_problem": args.budget_tokens},

@@ -26,6 +26,12 @@ def load_results(results_dir: Path) -> list[dict[str, Any]]:
     return runs
 
 
+def model_label(run: dict[str, Any]) -> str:
+    """The model's name, from a file that records it or from an older one that recorded the GGUF's
+    path (`local//<checkout>/.../name.gguf`), so that both runs of a model share a group."""
+    return str(run["model"]).rsplit("/", 1)[-1].removesuffix(".gguf")
+
+
 def plot(results_dir: Path = RESULTS_DIR, out: Path | None = None) -> Path:
     """Draw every complete q1_*.json under `results_dir`; returns the PNG's path."""
     import matplotlib
@@ -36,7 +42,7 @@ def plot(results_dir: Path = RESULTS_DIR, out: Path | None = None) -> Path:
     out = out or results_dir / "q1_pass_at_1_vs_tokens.png"
     groups: dict[tuple[str, int, int], list[dict[str, Any]]] = defaultdict(list)
     for run in load_results(results_dir):
-        groups[(run["model"].rsplit("/", 1)[-1], run["problems"], run["seed"])].append(run)
+        groups[(model_label(run), run["problems"], run["seed"])].append(run)
     fig, ax = plt.subplots(figsize=(7, 4.5))
     # One colour per strategy, one marker per problem subset: a strategy's points on two
     # subsets read as the same thing measured twice.
