@@ -3,6 +3,7 @@
 # No `from __future__ import annotations` here: LangGraph reads the type hints of the state
 # and of the nodes on every graph build, and string annotations are compiled each time (P1).
 
+from dataclasses import dataclass
 from typing import Any
 
 from langgraph.graph.state import CompiledStateGraph
@@ -13,7 +14,7 @@ from agentloop.graphs._loop import act_check_loop
 from agentloop.graphs._node import node
 from agentloop.graphs._state import GraphState, best_candidate
 from agentloop.graphs._steps import check_with_critic, check_with_verifier, propose
-from agentloop.graphs._stopping import decide_stop
+from agentloop.graphs._stopping import RoundLimits
 from agentloop.roles import Actor, Critic, VerifierFactory, verifier_factory, visible_tests
 
 __all__ = ["SelfRefineState", "self_refine_graph"]
@@ -44,13 +45,30 @@ def self_refine_graph(
         max_rounds: answers at most (stop reason `max_depth`).
         patience: rounds without a better score before stopping (`no_progress`); None: never.
     """
-    make_verifier = verifier_factory(verifier)
+    steps = SelfRefineNodes(
+        actor=actor, critic=critic, verifier=verifier_factory(verifier),
+        limits=RoundLimits(max_rounds, patience, budget),
+    )
+    return act_check_loop(
+        SelfRefineState, act=node("act")(steps.act), check=node("critique")(steps.critique),
+        check_name="critique", checkpointer=checkpointer, name="self_refine",
+    )
 
-    @node("act")
-    async def act(state: SelfRefineState) -> dict[str, Any]:
+
+@dataclass(frozen=True, kw_only=True)
+class SelfRefineNodes:
+    """Self-Refine's two steps, each a function of `SelfRefineState` to a state update."""
+
+    actor: Actor
+    critic: Critic
+    verifier: VerifierFactory
+    limits: RoundLimits
+
+    async def act(self, state: SelfRefineState) -> dict[str, Any]:
+        """The next answer, with every earlier one and its critique in view."""
         last = state.candidates[-1] if state.candidates else None
         candidate = await propose(
-            actor,
+            self.actor,
             state.task,
             history=[c.attempt() for c in state.candidates],
             round=state.round + 1,
@@ -61,23 +79,17 @@ def self_refine_graph(
             update["tests"] = visible_tests(state.task)
         return update
 
-    @node("critique")
-    async def critique(state: SelfRefineState) -> dict[str, Any]:
+    async def critique(self, state: SelfRefineState) -> dict[str, Any]:
+        """The visible tests (code), then the critic unless they passed; whether to stop."""
         candidate = state.candidates[-1]
         if state.task.is_code and state.tests:
             candidate = await check_with_verifier(
-                candidate, state.task, state.tests, make_verifier
+                candidate, state.task, state.tests, self.verifier
             )
         if not candidate.passed:
-            candidate = await check_with_critic(candidate, state.task, critic)
-        stop, stale = decide_stop(
+            candidate = await check_with_critic(candidate, state.task, self.critic)
+        stop, stale = self.limits.decide(
             candidate, best_candidate(state.candidates[:-1]), round=state.round,
-            max_rounds=max_rounds, stale_rounds=state.stale_rounds, patience=patience,
-            budget=budget,
+            stale_rounds=state.stale_rounds,
         )
         return {"candidates": [candidate], "stale_rounds": stale, "stop_reason": stop}
-
-    return act_check_loop(
-        SelfRefineState, act=act, check=critique, check_name="critique",
-        checkpointer=checkpointer, name="self_refine",
-    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from langgraph.graph.state import CompiledStateGraph
@@ -12,7 +13,7 @@ from agentloop.graphs._loop import act_check_loop
 from agentloop.graphs._node import node
 from agentloop.graphs._state import GraphState, best_candidate
 from agentloop.graphs._steps import check_with_critic, check_with_verifier, propose
-from agentloop.graphs._stopping import decide_stop
+from agentloop.graphs._stopping import RoundLimits
 from agentloop.roles import Actor, Critic, VerifierFactory, verifier_factory, visible_tests
 
 __all__ = ["TRY_AGAIN", "TryAgainState", "try_again_graph"]
@@ -45,15 +46,34 @@ def try_again_graph(
         verifier: builds the pass/fail check for a task's tests; the local sandbox when None.
         max_rounds: answers at most (stop reason `max_depth`).
     """
-    make_verifier = verifier_factory(verifier)
+    steps = TryAgainNodes(
+        actor=actor, critic=critic, verifier=verifier_factory(verifier), feedback=feedback,
+        limits=RoundLimits(max_rounds, budget=budget),
+    )
+    return act_check_loop(
+        TryAgainState, act=node("act")(steps.act), check=node("check")(steps.check),
+        check_name="check", checkpointer=checkpointer, name="try_again",
+    )
 
-    @node("act")
-    async def act(state: TryAgainState) -> dict[str, Any]:
+
+@dataclass(frozen=True, kw_only=True)
+class TryAgainNodes:
+    """Try-again's two steps, each a function of `TryAgainState` to a state update."""
+
+    actor: Actor
+    critic: Critic | None
+    verifier: VerifierFactory
+    feedback: str
+    """All the actor hears about a wrong answer."""
+    limits: RoundLimits
+
+    async def act(self, state: TryAgainState) -> dict[str, Any]:
+        """The next answer, with every earlier one in view, each answered by `feedback`."""
         last = state.candidates[-1] if state.candidates else None
         candidate = await propose(
-            actor,
+            self.actor,
             state.task,
-            history=[c.attempt(feedback=feedback) for c in state.candidates],
+            history=[c.attempt(feedback=self.feedback) for c in state.candidates],
             round=state.round + 1,
             parent=last.id if last else None,
         )
@@ -62,23 +82,17 @@ def try_again_graph(
             update["tests"] = visible_tests(state.task)
         return update
 
-    @node("check")
-    async def check(state: TryAgainState) -> dict[str, Any]:
+    async def check(self, state: TryAgainState) -> dict[str, Any]:
+        """Pass or fail (the tests for code, the critic's accept for prose); whether to stop."""
         candidate = state.candidates[-1]
-        if state.task.is_code or critic is None:
+        if state.task.is_code or self.critic is None:
             candidate = await check_with_verifier(
-                candidate, state.task, state.tests, make_verifier
+                candidate, state.task, state.tests, self.verifier
             )
         else:
-            candidate = await check_with_critic(candidate, state.task, critic)
+            candidate = await check_with_critic(candidate, state.task, self.critic)
         # The score is kept for picking the best answer; it never reaches the actor.
-        stop, _ = decide_stop(
-            candidate, best_candidate(state.candidates[:-1]), round=state.round,
-            max_rounds=max_rounds, stale_rounds=0, patience=None, budget=budget,
+        stop, _ = self.limits.decide(
+            candidate, best_candidate(state.candidates[:-1]), round=state.round
         )
         return {"candidates": [candidate], "stop_reason": stop}
-
-    return act_check_loop(
-        TryAgainState, act=act, check=check, check_name="check",
-        checkpointer=checkpointer, name="try_again",
-    )
