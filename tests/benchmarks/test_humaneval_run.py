@@ -77,10 +77,12 @@ def test_reflexion_refines_from_visible_tests_and_never_sees_hidden_ones(
 
 
 def test_budget_exhaustion_scores_what_the_strategy_had() -> None:
-    record, _ = _run("single", [RIGHT], "--budget-tokens", "1")
-    assert record["calls"] == 1  # the budget is checked before a call, and one call fits
-    record, _ = _run("single", [RIGHT], "--budget-tokens", "0")
-    assert (record["calls"], record["passed"], record["stop_reason"]) == (0, False, "budget")
+    record, _ = _run("single", [RIGHT], "--budget-tokens", "100000")
+    assert (record["calls"], record["passed"]) == (1, True)
+    # The budget is hard: a call whose prompt alone would overrun it is never made.
+    for budget in ("1", "0"):
+        record, _ = _run("single", [RIGHT], "--budget-tokens", budget)
+        assert (record["calls"], record["passed"], record["stop_reason"]) == (0, False, "budget")
 
 
 def test_result_names_use_a_short_model_name() -> None:
