@@ -8,7 +8,8 @@ find the tests in its memory. It then runs each test here: the test code, the ex
 the comparison and the report all live in this process, which the candidate cannot read, signal
 or write to. The candidate's functions appear in the tests as proxies; each call sends its
 arguments to the candidate's process and gets back plain data, decoded here into fresh builtin
-values, so an object that lies about equality cannot cross. The report is one JSON record per line on fd 1.
+values, so an object that lies about equality cannot cross. The report is one JSON record per
+line on fd 1.
 """
 
 from __future__ import annotations
