@@ -24,7 +24,8 @@ from agentloop.sandbox._plain_data import Unencodable, encode, from_literal  # n
 # `traceback` and `linecache` (which pull in `re`) are loaded only when something raises.
 _CANDIDATE = "<candidate>"
 _SOURCE = [""]
-_EXIT_MEMORY = 251
+EXIT_MEMORY = 251
+"""Exit status of a sandbox Python process for an uncaught MemoryError (the runner's too)."""
 
 
 class _CappedText(io.TextIOBase):
@@ -195,4 +196,4 @@ if __name__ == "__main__":  # the driver's fallback: a fresh interpreter, pipes 
     try:
         serve(os.dup(0), os.dup(1))
     except MemoryError:
-        os._exit(_EXIT_MEMORY)
+        os._exit(EXIT_MEMORY)

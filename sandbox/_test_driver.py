@@ -30,7 +30,10 @@ TYPE_CHECKING = False  # no `typing` at run time: it pulls in `re` (see _plain_d
 if TYPE_CHECKING:
     from typing import Any
 
-from agentloop.sandbox._candidate_process import serve  # noqa: E402 (embedded: see above)
+from agentloop.sandbox._candidate_process import (  # noqa: E402 (embedded: see above)
+    EXIT_MEMORY,
+    serve,
+)
 from agentloop.sandbox._plain_data import (  # noqa: E402 (embedded: see above)
     BadEncoding,
     Unencodable,
@@ -204,7 +207,7 @@ class CandidateProcess:
         status = waited[1]
         if os.WIFEXITED(status):
             code = os.WEXITSTATUS(status)
-            if code == 251:
+            if code == EXIT_MEMORY:
                 return _CandidateDied("MemoryError", "ran out of memory")
             return _CandidateDied("Crash", f"the process exited with status {code}")
         number = os.WTERMSIG(status)

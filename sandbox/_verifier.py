@@ -21,6 +21,7 @@ from pathlib import Path
 from agentloop._registry import resolve
 from agentloop._verdict import TestOutcome, TestResult, Verdict, VerdictStatus
 from agentloop.errors import SandboxError
+from agentloop.sandbox._candidate_process import EXIT_MEMORY
 from agentloop.sandbox._feedback import feedback_for
 from agentloop.sandbox._protocol import ExecResult, ExecStopReason, Sandbox, SandboxLimits
 from agentloop.sandbox._report import (
@@ -38,7 +39,6 @@ from agentloop.sandbox._tests import TestPlan, TestStep, TestStyle, plan_tests
 __all__ = ["PythonTestVerifier", "driver_program"]
 
 _OUTPUT_LIMIT = 4000
-_EXIT_MEMORY = 251  # a Python process's exit status for an uncaught MemoryError
 _OUR_IMPORT = re.compile(
     r"^from agentloop\.sandbox\._\w+ import (?:\((?s:.*?)^\)|[^\n]*)$", re.MULTILINE
 )
@@ -248,7 +248,7 @@ def _stopped(run: ExecResult) -> Verdict | None:
     """The verdict for a driver the sandbox stopped before it could report; None if it wasn't."""
     if run.stop_reason is ExecStopReason.TIMEOUT:
         return Verdict(status=VerdictStatus.TIMEOUT)
-    if run.stop_reason is ExecStopReason.MEMORY or run.exit_code == _EXIT_MEMORY:
+    if run.stop_reason is ExecStopReason.MEMORY or run.exit_code == EXIT_MEMORY:
         return Verdict(status=VerdictStatus.OUT_OF_MEMORY)
     if run.stop_reason is ExecStopReason.NONE and run.exit_code == 0:
         return None
@@ -271,7 +271,7 @@ def _stopped_test(step: TestStep, run: ExecResult) -> TestResult:
     """The result for a test during which the whole driver was stopped from outside."""
     if run.stop_reason is ExecStopReason.TIMEOUT:
         outcome, kind, message = TestOutcome.TIMEOUT, None, "did not finish in time"
-    elif run.stop_reason is ExecStopReason.MEMORY or run.exit_code == _EXIT_MEMORY:
+    elif run.stop_reason is ExecStopReason.MEMORY or run.exit_code == EXIT_MEMORY:
         outcome, kind, message = TestOutcome.ERROR, "MemoryError", "ran out of memory"
     else:
         outcome, kind, message = TestOutcome.ERROR, "Crash", _ended_early(run)

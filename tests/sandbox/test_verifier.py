@@ -228,3 +228,10 @@ def test_the_sandbox_programs_are_standalone(name: str) -> None:
     compile(source, name, "exec")  # the codec is spliced in whole (a bad splice broke startup)
     imports = [line for line in source.splitlines() if line.startswith(("from ", "import "))]
     assert imports and not any("agentloop" in line for line in imports)
+
+
+def test_the_sandbox_programs_agree_on_the_memory_exit_status() -> None:
+    # Each standalone program must define it itself; the host reads it from one of them.
+    from agentloop.sandbox import _candidate_process, _runner
+
+    assert _candidate_process.EXIT_MEMORY == _runner._EXIT_MEMORY
