@@ -3,6 +3,12 @@ verifier and memory.
 
 Every graph shares one `Budget` across its branches, ends with the best candidate so far and a
 `StopReason`, streams `GraphEvent`s, checkpoints in SQLite and resumes, and traces each step.
+
+A custom graph is built from the same pieces: a `GraphState` subclass; nodes made with
+`node(name)` that call the steps (`propose`, `check_with_verifier`, `check_with_critic`,
+`check_with_judge`, `reflect`, `write_tests`) and set `stop_reason` (`decide_stop`); routers made
+with `router` (`route_unless_stopped`, `fan_out_unscored`); or, for the simplest loop,
+`act_check_loop`. `run_graph` runs it and reads the result from its final state.
 """
 
 from agentloop.graphs._best_of_n import BestOfNState, Match, best_of_n_graph

@@ -52,6 +52,14 @@ def _initial_state(task: Task) -> dict[str, Any]:
 def _result(
     name: str, values: dict[str, Any], *, task: Task, stop: StopReason | None
 ) -> RunResult:
+    """The run's result, read from the graph's final state, whatever its nodes are called.
+
+    `GraphState`'s fields (`candidates`, `stop_reason`, `round`, `tests`) make the result; a
+    state that has them adds `winner` (the id of the candidate the graph picked itself; else
+    the best is ranked by `best_candidate`), `lessons`, `matches`, `tree`, and `judged` with
+    `selection`, which go to `RunResult.extra`. A run that ends without a stop reason stopped
+    at its graph's end: `max_depth`.
+    """
     candidates: list[Candidate] = list(values.get("candidates") or [])
     # A graph that picks its own winner (best-of-N's tournament) names it; the others are ranked.
     winner_id = values.get("winner")
@@ -99,7 +107,8 @@ async def run_graph(
     Args:
         graph: a name ("reflexion", "self_refine", "best_of_n", "lats", "try_again") built with
             default LLM roles on `model`, or a compiled graph you built (then `model`, `config`,
-            `memory`, `verifier` and `options` are not used).
+            `memory`, `verifier` and `options` are not used): its state a `GraphState`, from
+            whose final values the result is read (`act_check_loop` builds the simplest).
         task: a `Task`, or a bare prompt.
         model: a model string or a client. A client you pass keeps its own budget, and spends
             from `budget` too.

@@ -139,7 +139,8 @@ class ScoreJob(BaseModel):
 
 
 class GraphState(BaseModel):
-    """Fields every graph's state has; each graph adds its own."""
+    """Fields every graph's state has; each graph adds its own. `run_graph` makes its
+    `RunResult` from these fields of the final state."""
 
     task: Task
     tests: list[str] = Field(default_factory=list)
