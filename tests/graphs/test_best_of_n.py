@@ -5,11 +5,21 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from agentloop import Budget, Message
-from agentloop.graphs import StopReason, best_of_n_graph, record_judge_outcome, run_graph
+from agentloop.graphs import (
+    BestOfNState,
+    Candidate,
+    Match,
+    StopReason,
+    best_of_n_graph,
+    record_judge_outcome,
+    run_graph,
+)
+from agentloop.graphs._best_of_n import bracket_survivors, settle_bracket
 from agentloop.memory import InProcessMemoryStore, MemoryEntry
 from agentloop.model import current_sample_index
 from agentloop.roles import FunctionActor, FunctionVerifier, LLMActor, Task
@@ -239,3 +249,31 @@ async def test_a_finished_bracket_says_the_judge_chose() -> None:
     assert result.answer == "the best line"
     assert result.extra["judged"] is True
     assert result.extra["selection"] == "won the judge's bracket"
+
+
+def _state(candidates: list[Candidate], **fields: Any) -> BestOfNState:
+    return BestOfNState(task=ADD, tests=list(ADD.tests), candidates=candidates, **fields)
+
+
+def test_the_bracket_starts_with_the_passing_samples_else_the_best_pass_fraction() -> None:
+    a, b, c = (Candidate(id=i, text=i, score=s, passed=s == 1.0) for i, s in
+               (("a", 1 / 3), ("b", 2 / 3), ("c", 2 / 3)))
+    assert bracket_survivors(_state([a, b, c])) == ["b", "c"]
+    solved = c.model_copy(update={"score": 1.0, "passed": True})
+    assert bracket_survivors(_state([a, b, solved])) == ["c"]
+
+
+def test_after_a_bracket_round_its_winners_and_the_odd_one_out_go_on() -> None:
+    samples = [Candidate(id=i, text=i, score=0.5, passed=False) for i in "abc"]
+    played = [Match(bracket_round=1, a="a", b="b", winner="b")]
+    state = _state(samples, alive=["a", "b", "c"], bracket_round=1, matches=played)
+    assert bracket_survivors(state) == ["b", "c"]
+
+
+def test_the_bracket_ends_exhausted_without_a_pass_and_with_budget_when_cut_short() -> None:
+    samples = [Candidate(id=i, text=i, score=s, passed=False) for i, s in (("a", 0.2), ("b", 0.6))]
+    done = settle_bracket(_state(samples), ["a", "b"], has_judge=False, stopping=False)
+    assert done["winner"] == "b" and done["stop_reason"] is StopReason.EXHAUSTED
+    assert done["judged"] is False and "no judge" in done["selection"]
+    cut = settle_bracket(_state(samples), ["a", "b"], has_judge=True, stopping=True)
+    assert cut["stop_reason"] is StopReason.BUDGET and cut["judged"] is False

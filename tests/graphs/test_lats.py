@@ -10,6 +10,8 @@ import pytest
 from agentloop import Budget
 from agentloop.errors import ConfigError
 from agentloop.graphs import (
+    Candidate,
+    LatsState,
     StopReason,
     TreeNode,
     lats_graph,
@@ -19,6 +21,7 @@ from agentloop.graphs import (
     tree_to_json,
     write_tree,
 )
+from agentloop.graphs._lats import TreeSearch, backpropagate_children, expansion_jobs
 from agentloop.graphs._tree import ROOT, backpropagate
 from agentloop.memory import InProcessMemoryStore, MemoryEntry
 from agentloop.model import current_sample_index
@@ -237,3 +240,34 @@ async def test_children_the_judge_could_not_value_are_not_passed_off_as_the_best
         "not judged: the budget ran out before any candidate was valued; the first candidate "
         "is returned, unranked"
     )
+
+
+def test_an_expansion_sees_its_paths_feedback_and_the_reflections_of_near_relatives() -> None:
+    mid = Candidate(id="mid", text="m", feedback="mid failed", score=0.5)
+    tree = [
+        _row(ROOT, None, 0, expanded=True),
+        _row("mid", ROOT, 1, expanded=True, reflection="lesson of mid"),
+        _row("aunt", ROOT, 1, reflection="lesson of its sibling"),
+        _row("cousin", "aunt", 2, reflection="lesson far away"),
+    ]
+    state = LatsState(task=ADD, candidates=[mid], tree=tree, selected="mid")
+    search = TreeSearch(k=3, max_depth=3, max_iterations=6, exploration=1.0, max_lessons=3)
+    jobs = expansion_jobs(state, search)
+    assert [job.sample for job in jobs] == [0, 1, 2]
+    assert {job.depth for job in jobs} == {2} and {job.parent for job in jobs} == {"mid"}
+    assert [a.feedback for a in jobs[0].history] == ["mid failed"]
+    assert jobs[0].lessons == ["lesson of mid", "lesson of its sibling"]
+
+
+def test_backpropagating_children_expands_the_parent_and_a_passing_child_solves() -> None:
+    tree = [_row(ROOT, None, 0)]
+    children = [
+        Candidate(id="a", text="a", round=1, score=0.5, passed=False),
+        Candidate(id="b", text="b", round=1, score=1.0, passed=True),
+    ]
+    state = LatsState(task=ADD, candidates=children, tree=tree, selected=ROOT)
+    update = backpropagate_children(state, max_depth=3)
+    rows = {r.id: r for r in update["tree"]}
+    assert rows[ROOT].expanded and rows[ROOT].visits == 2
+    assert rows["b"].terminal and not rows["a"].terminal
+    assert update["stop_reason"] is StopReason.SOLVED and "judged" not in update
