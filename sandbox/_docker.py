@@ -18,6 +18,7 @@ import anyio.to_thread
 from agentloop.errors import SandboxError, SandboxUnavailable
 from agentloop.sandbox._episode import SandboxEpisode, as_bytes, command_argv
 from agentloop.sandbox._protocol import ExecResult, ExecStopReason, SandboxLimits
+from agentloop.sandbox._warm_pool import WarmPool
 
 __all__ = ["DEFAULT_IMAGE", "LABEL", "DockerSandbox", "container_options", "gc_containers"]
 
@@ -28,6 +29,7 @@ _DOCKERFILE_DIR = Path(__file__).parent
 _WORK_DIR = "/work"
 _WATCHDOG_GRACE_S = 5.0
 _MAX_READ_BYTES = 64 * 1024 * 1024
+_START_TIMEOUT_S = 60.0
 _MEMORY_MARKERS = ("MemoryError", "Cannot allocate memory", "std::bad_alloc", "out of memory")
 
 
@@ -103,56 +105,6 @@ def _ensure_image(client: Any, image: str) -> None:
             )
 
 
-class _ContainerPool:
-    """Fresh containers started ahead of need; each serves one episode and is then removed."""
-
-    def __init__(self, options: dict[str, Any], size: int) -> None:
-        self.options = options
-        self.size = size
-        self._idle: list[Any] = []
-        self._cond = threading.Condition()
-        self._error: Exception | None = None
-        self._client = _client()
-        _ensure_image(self._client, options["image"])
-        threading.Thread(target=self._fill, name="agentloop-docker-pool", daemon=True).start()
-
-    def _fill(self) -> None:
-        while True:
-            with self._cond:
-                while len(self._idle) >= self.size:
-                    self._cond.wait()
-            try:
-                container = self._client.containers.run(**self.options)
-            except Exception as exc:
-                with self._cond:
-                    self._error = exc
-                    self._cond.notify_all()
-                time.sleep(5.0)
-                continue
-            with self._cond:
-                self._error = None
-                self._idle.append(container)
-                self._cond.notify_all()
-
-    def acquire(self) -> Any:
-        with self._cond:
-            deadline = time.monotonic() + 60
-            while not self._idle:
-                if self._error is not None:
-                    raise SandboxError(f"cannot start a sandbox container: {self._error}")
-                if not self._cond.wait(timeout=deadline - time.monotonic()):
-                    raise SandboxError("no sandbox container started within 60 s")
-            container = self._idle.pop(0)
-            self._cond.notify_all()
-            return container
-
-    def close(self) -> None:
-        with self._cond:
-            idle, self._idle, self.size = self._idle, [], 0
-        for container in idle:
-            _remove(container)
-
-
 def _remove(container: Any) -> None:
     try:
         container.remove(force=True)
@@ -160,14 +112,32 @@ def _remove(container: Any) -> None:
         pass  # already gone; `agentloop sandbox gc` sweeps anything left
 
 
-_pools: dict[str, _ContainerPool] = {}
+_pools: dict[str, WarmPool[Any]] = {}
 _pools_lock = threading.Lock()
+
+
+def _pool(options: dict[str, Any], size: int) -> WarmPool[Any]:
+    """The pool of fresh containers for these options: each serves one episode, then goes."""
+    key = repr(sorted(options.items(), key=lambda kv: kv[0]))
+    with _pools_lock:
+        pool = _pools.get(key)
+        if pool is None:
+            client = _client()
+            _ensure_image(client, options["image"])
+            pool = _pools[key] = WarmPool(
+                start=lambda: client.containers.run(**options),
+                close=_remove,
+                size=size,
+                what="sandbox container",
+                start_timeout_s=_START_TIMEOUT_S,
+            )
+    return pool
 
 
 @atexit.register
 def _close_pools() -> None:
     for pool in list(_pools.values()):
-        pool.close()
+        pool.close_idle()
 
 
 def gc_containers(*, everything: bool = False) -> list[str]:
@@ -220,6 +190,7 @@ class DockerSandbox(SandboxEpisode):
         self._closed = True
         container, self._container = self._container, None
         if container is not None:
+            # Removed before the episode ends, never later: nothing of it may outlive it.
             await anyio.to_thread.run_sync(_remove, container)
 
     async def _ensure_started(self) -> Any:
@@ -229,12 +200,7 @@ class DockerSandbox(SandboxEpisode):
         return self._container
 
     def _acquire(self) -> Any:
-        key = repr(sorted(self._options.items(), key=lambda kv: kv[0]))
-        with _pools_lock:
-            pool = _pools.get(key)
-            if pool is None:
-                pool = _pools[key] = _ContainerPool(self._options, self._pool_size)
-        return pool.acquire()
+        return _pool(self._options, self._pool_size).acquire()
 
     async def exec(
         self,

@@ -13,14 +13,14 @@ import anyio
 import anyio.to_thread
 
 from agentloop.errors import SandboxError
+from agentloop.sandbox._bwrap import require_bwrap
 from agentloop.sandbox._episode import SandboxEpisode, as_bytes, command_argv
 from agentloop.sandbox._protocol import ExecResult, ExecStopReason, SandboxLimits
-from agentloop.sandbox._runners import (
+from agentloop.sandbox._runner_process import (
     RunnerConfig,
     RunnerProcess,
     acquire_runner,
     release_runner,
-    require_bwrap,
     try_acquire_runner,
 )
 from agentloop.sandbox._verifier import driver_program

@@ -14,12 +14,12 @@ from typing import Literal
 
 import pytest
 
-import agentloop.sandbox._runners as runners
+import agentloop.sandbox._runner_process as runners
 from agentloop.errors import SandboxError, SandboxUnavailable
 from agentloop.sandbox import ExecStopReason, LocalSandbox, SandboxLimits
 from agentloop.sandbox._cgroup import RunnerCgroup, _layout
 from agentloop.sandbox._local import DEFAULT_PRELOAD
-from agentloop.sandbox._runners import RunnerProcess
+from agentloop.sandbox._runner_process import RunnerProcess
 
 pytestmark = pytest.mark.anyio
 

@@ -232,6 +232,6 @@ def test_the_sandbox_programs_are_standalone(name: str) -> None:
 
 def test_the_sandbox_programs_agree_on_the_memory_exit_status() -> None:
     # Each standalone program must define it itself; the host reads it from one of them.
-    from agentloop.sandbox import _candidate_process, _runner
+    from agentloop.sandbox import _candidate_process, _fork_server
 
-    assert _candidate_process.EXIT_MEMORY == _runner._EXIT_MEMORY
+    assert _candidate_process.EXIT_MEMORY == _fork_server._EXIT_MEMORY
