@@ -55,16 +55,17 @@ try:
 except OSError as exc:
     print(children, exc.errno)
 """
-    before = len(_host_pids())
+    shell_bomb = f"b() {{ b | b & }}; b  # {marker}"  # its forks keep this command line
     async with make_sandbox() as sandbox:
         result = await sandbox.run_python(bomb, timeout=10)
         children, errno = map(int, result.stdout.split())
         assert children < LIMITS.processes
         assert errno == 11  # EAGAIN: the process limit, not anything else
         # A shell fork bomb too: bounded, then the whole tree dies at the timeout.
-        shell = await sandbox.exec("b() { b | b & }; b", timeout=2)
+        shell = await sandbox.exec(shell_bomb, timeout=2)
         assert shell.stop_reason in (ExecStopReason.TIMEOUT, ExecStopReason.NONE)
-    assert len(_host_pids()) < before + 10
+    # Not a count of the host's processes (other work on the machine moves it): none of either
+    # bomb's own processes is left.
     assert _host_processes_with(marker) == []
 
 
