@@ -10,7 +10,25 @@ from typing import Self, overload
 from agentloop.errors import SandboxError
 from agentloop.sandbox._protocol import SandboxLimits
 
-__all__ = ["SandboxEpisode", "as_bytes", "command_argv"]
+__all__ = ["SandboxEpisode", "as_bytes", "command_argv", "prepare_program", "prepared_programs"]
+
+_PREPARED: list[str] = []
+
+
+def prepare_program(source: str) -> None:
+    """Declare a trusted Python program that will be run often (a verifier's test driver).
+
+    A backend may prepare it ahead of time: the local one compiles it once in each warm runner,
+    so that `run_python(source)` does not compile it per run. Only for code you trust: it is
+    compiled where no untrusted code runs. Declare it before the sandboxes that run it are made.
+    """
+    if source not in _PREPARED:
+        _PREPARED.append(source)
+
+
+def prepared_programs() -> tuple[str, ...]:
+    """The programs declared with `prepare_program`, in order."""
+    return tuple(_PREPARED)
 
 
 def command_argv(cmd: list[str] | str) -> list[str]:

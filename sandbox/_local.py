@@ -14,7 +14,12 @@ import anyio.to_thread
 
 from agentloop.errors import SandboxError
 from agentloop.sandbox._bwrap import require_bwrap
-from agentloop.sandbox._episode import SandboxEpisode, as_bytes, command_argv
+from agentloop.sandbox._episode import (
+    SandboxEpisode,
+    as_bytes,
+    command_argv,
+    prepared_programs,
+)
 from agentloop.sandbox._protocol import ExecResult, ExecStopReason, SandboxLimits
 from agentloop.sandbox._runner_process import (
     RunnerConfig,
@@ -23,7 +28,6 @@ from agentloop.sandbox._runner_process import (
     release_runner,
     try_acquire_runner,
 )
-from agentloop.sandbox._verifier import driver_program
 
 __all__ = ["DEFAULT_PRELOAD", "LocalSandbox", "sandbox_env"]
 
@@ -109,8 +113,7 @@ class LocalSandbox(SandboxEpisode):
             disk_bytes=self.limits.disk_bytes,
             preload=tuple(preload),
             ro_binds=tuple(ro_binds),
-            # The verifier's test driver is ours and trusted: runners compile it once, not per run.
-            warm=(driver_program(),),
+            warm=prepared_programs(),  # trusted programs run often (the verifier's driver)
         )
         self._extra_env = dict(env or {})
         self._pool_size = pool_size

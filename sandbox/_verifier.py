@@ -22,6 +22,7 @@ from agentloop._registry import resolve
 from agentloop._verdict import TestOutcome, TestResult, Verdict, VerdictStatus
 from agentloop.errors import SandboxError
 from agentloop.sandbox._candidate_process import EXIT_MEMORY
+from agentloop.sandbox._episode import prepare_program
 from agentloop.sandbox._feedback import feedback_for
 from agentloop.sandbox._protocol import ExecResult, ExecStopReason, Sandbox, SandboxLimits
 from agentloop.sandbox._report import (
@@ -64,8 +65,11 @@ def _program(name: str) -> str:
 
 
 def driver_program() -> str:
-    """The test driver's source, as the sandbox runs it (backends may compile it once, warm)."""
+    """The test driver's source, as the sandbox runs it."""
     return _program("_test_driver.py")
+
+
+prepare_program(driver_program())  # run once per verification: backends may prepare it
 
 
 class PythonTestVerifier:

@@ -390,3 +390,17 @@ def test_no_runner_cgroup_outlives_its_runner_or_the_program() -> None:
     used = [Path(line) for line in done.stdout.split()]
     assert used and not any(d.exists() for d in used)  # gone when the program ended
     assert not stale.exists()
+
+
+async def test_a_prepared_program_is_compiled_ahead_in_new_runners() -> None:
+    from agentloop.sandbox._episode import prepare_program, prepared_programs
+    from agentloop.sandbox._verifier import driver_program
+
+    assert driver_program() in prepared_programs()  # the verifier declares its driver itself
+    program = "import sys\nprint('prepared', sys.stdin.read())\n# " + secrets.token_hex(4)
+    prepare_program(program)
+    sandbox = LocalSandbox()
+    assert program in sandbox._config.warm
+    async with sandbox:
+        result = await sandbox.run_python(program, input="ok")
+    assert result.stdout.strip() == "prepared ok"
