@@ -5,7 +5,7 @@ llama_cpp, gradio, ray or litellm. Those are imported where they are used.
 """
 
 import importlib
-from typing import TYPE_CHECKING, Any
+import typing
 
 from agentloop._budget import Budget, BudgetUsage
 from agentloop._memory import MemoryEntry, MemoryKind, MemoryStore, ScoredEntry
@@ -16,7 +16,7 @@ from agentloop._version import __version__
 from agentloop.errors import AgentloopError, BudgetExhausted, ConfigError, ToolError
 from agentloop.tracing import SpanKind, configure_tracing, span, traced
 
-if TYPE_CHECKING:
+if typing.TYPE_CHECKING:
     from agentloop.graphs import RunResult, run_graph, run_graph_sync
     from agentloop.memory import open_memory, retrieve_for_prompt
     from agentloop.model import GenerateConfig, ModelClient, ResponseCache, RetryPolicy
@@ -41,7 +41,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> typing.Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'agentloop' has no attribute {name!r}")

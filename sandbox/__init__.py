@@ -45,7 +45,7 @@ whole process tree, never one process alone:
   process of the episode and its tmpfs together; the kernel OOM-kills inside the container.
 """
 
-from typing import Any
+import typing
 
 from agentloop.sandbox._docker import DockerSandbox, gc_containers
 from agentloop.sandbox._local import LocalSandbox
@@ -68,7 +68,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> typing.Any:
     # Renamed so that it is not confused with the graphs' `StopReason` (why a run ended).
     if name == "StopReason":
         import warnings

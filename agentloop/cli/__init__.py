@@ -9,12 +9,12 @@ from __future__ import annotations
 import importlib
 import sys
 
+import rich.console
 import typer
-from rich.console import Console
-from typer.exceptions import TyperException
+import typer.exceptions
 
+from agentloop import errors
 from agentloop._version import __version__
-from agentloop.errors import AgentloopError
 
 __all__ = ["app", "main"]
 
@@ -34,7 +34,7 @@ _COMMAND_MODULES = [
     "agentloop.cli._run",
 ]
 
-_err = Console(stderr=True)
+_err = rich.console.Console(stderr=True)
 
 
 def _version_callback(value: bool) -> None:
@@ -71,14 +71,14 @@ def main() -> None:
     except typer.Abort:
         _err.print("aborted")
         sys.exit(130)
-    except TyperException as exc:
+    except typer.exceptions.TyperException as exc:
         # click's usage errors (bad flag, missing argument), vendored by typer.
         ctx = getattr(exc, "ctx", None)
         hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         _err.print(f"[bold red]error:[/] {message}{hint}", highlight=False, soft_wrap=True)
         sys.exit(getattr(exc, "exit_code", 2))
-    except AgentloopError as exc:
+    except errors.AgentloopError as exc:
         _err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(1)
     except KeyboardInterrupt:
