@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import pickle
 import textwrap
 from pathlib import Path
 
@@ -182,15 +183,40 @@ def test_first_root_span_opens_the_default_store_in_the_working_directory(
     assert [run.name for run in query_runs(TraceStore(db))] == ["lazy run"]
 
 
-def test_records_built_on_the_hot_path_equal_validated_ones() -> None:
+def test_a_sink_gets_a_record_of_what_the_span_held_that_behaves_as_a_validated_one() -> None:
+    """Records are built without validation on the hot path; a sink must not notice."""
     sink = ListSink()
     add_sink(sink)
     try:
-        with span("chat", kind=SpanKind.CHAT, attributes={"gen_ai.request.model": "m"}) as live:
+        with span("outer"), span(
+            "chat", kind=SpanKind.CHAT, attributes={"gen_ai.request.model": "m"}
+        ) as live:
+            live.set_attribute("gen_ai.usage.output_tokens", 7)
             live.add_evaluation("judge", score=0.5)
     finally:
         remove_sink(sink)
-    [record] = sink.records
-    assert record == SpanRecord.model_validate(record.model_dump())
-    assert record.model_copy(update={"name": "renamed"}).name == "renamed"
+    record = next(r for r in sink.records if r.name == "chat")
+    # It holds what the span held.
+    assert (record.trace_id, record.span_id, record.parent_id) == (
+        live.trace_id, live.span_id, live.parent_id,
+    )
+    assert record.parent_id is not None and record.kind is SpanKind.CHAT
+    assert record.attributes == {"gen_ai.request.model": "m", "gen_ai.usage.output_tokens": 7}
+    assert [(e.name, e.score) for e in record.evaluations] == [("judge", 0.5)]
+    assert record.status == "ok" and record.error is None
+    assert 0 <= record.duration_s < 60
+    # Ids are OpenTelemetry-sized hex.
     assert len(live.span_id) == 16 and len(live.trace_id) == 32
+    assert int(live.span_id, 16) >= 0 and int(live.trace_id, 16) >= 0
+    # Changing the live span after it ended does not change what the sink got.
+    live.set_attribute("late", True)
+    assert "late" not in record.attributes
+    # It dumps, copies and pickles as a validated record does (a sink that exports, redacts or
+    # hands records to another process).
+    validated = SpanRecord.model_validate(record.model_dump())
+    assert record == validated
+    assert record.model_dump_json() == validated.model_dump_json()
+    assert record.model_fields_set == validated.model_fields_set  # exclude_unset keeps all
+    redacted = record.model_copy(update={"attributes": {}})
+    assert redacted.attributes == {} and record.attributes["gen_ai.request.model"] == "m"
+    assert pickle.loads(pickle.dumps(record)) == validated
