@@ -4,6 +4,7 @@
 AgentloopError
 ├── ConfigError                  bad input from the user: fix the call, the flag or the file
 │   ├── UnknownModelError        a model string no provider understands
+│   ├── UnknownBackendError      a backend name (sandbox, memory, graph, ...) not registered
 │   ├── MissingCredentialsError  no API key for the provider (also a ModelAuthError)
 │   └── ModelFileNotFoundError   a local GGUF file (or its package) is missing
 ├── ModelError                   a model call failed
@@ -62,6 +63,7 @@ __all__ = [
     "StructuredOutputError",
     "ToolError",
     "TraceStoreError",
+    "UnknownBackendError",
     "UnknownModelError",
 ]
 
@@ -76,6 +78,11 @@ class ConfigError(AgentloopError):
 
 class UnknownModelError(ConfigError):
     """A model string that no provider understands."""
+
+
+class UnknownBackendError(ConfigError):
+    """A backend name (sandbox, memory, graph, model provider, tool) that nothing registered;
+    the message lists the names that are."""
 
 
 class ModelFileNotFoundError(ConfigError):

@@ -1,5 +1,9 @@
 """Graphs by name, built with default LLM roles on one model: what `run_graph("reflexion")`
-and `agentloop run reflexion` use."""
+and `agentloop run reflexion` use.
+
+The names are the registry's "graph" names: the built-ins below, and any graph a package adds
+with `agentloop.register("graph", NAME)` or an entry point in the group `agentloop.graph`.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import difflib
 import inspect
 import typing
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from langgraph.graph.state import CompiledStateGraph
@@ -14,6 +19,7 @@ from langgraph.types import Checkpointer
 
 from agentloop._budget import Budget
 from agentloop._memory import MemoryStore
+from agentloop._registry import builtin_names, registered, resolve
 from agentloop.errors import ConfigError
 from agentloop.graphs._best_of_n import best_of_n_graph
 from agentloop.graphs._lats import lats_graph
@@ -142,28 +148,44 @@ class _Common:
         self.checkpointer = checkpointer
 
 
-_BUILDERS: dict[str, Callable[..., AnyGraph]] = {
-    "reflexion": _reflexion,
-    "self_refine": _self_refine,
-    "best_of_n": _best_of_n,
-    "lats": _lats,
-    "try_again": _try_again,
-}
+@dataclass(frozen=True)
+class _BuiltinGraph:
+    """A built-in graph as the catalog builds it: `build` chooses the LLM roles and passes the
+    options on to `graph`, the graph function, whose keyword-only options it takes too."""
 
-GRAPH_NAMES = tuple(_BUILDERS)
+    build: Callable[..., AnyGraph]
+    graph: Callable[..., AnyGraph]
+    uses_memory: bool
 
-_USES_MEMORY = {"reflexion", "best_of_n", "lats"}
-"""Reflexion reads and writes lessons; the judge of best-of-N and LATS reads its experience."""
-"""The graphs `run_graph` and `agentloop run` know by name."""
+    def __call__(
+        self,
+        model: ChatModel,
+        task: Task,
+        *,
+        budget: Budget | None = None,
+        config: GenerateConfig | None = None,
+        memory: MemoryStore | None = None,
+        verifier: VerifierFactory | None = None,
+        checkpointer: Checkpointer = None,
+        **options: Any,
+    ) -> AnyGraph:
+        common = _Common(
+            budget=budget, config=config, memory=memory, verifier=verifier,
+            checkpointer=checkpointer,
+        )
+        return self.build(model, task, common, **options)
 
 
-_GRAPH_FUNCTIONS: dict[str, Callable[..., AnyGraph]] = {
-    "reflexion": reflexion_graph,
-    "self_refine": self_refine_graph,
-    "best_of_n": best_of_n_graph,
-    "lats": lats_graph,
-    "try_again": try_again_graph,
-}
+# Reflexion reads and writes lessons; the judge of best-of-N and LATS reads its experience.
+CATALOG_REFLEXION = _BuiltinGraph(_reflexion, reflexion_graph, uses_memory=True)
+CATALOG_SELF_REFINE = _BuiltinGraph(_self_refine, self_refine_graph, uses_memory=False)
+CATALOG_BEST_OF_N = _BuiltinGraph(_best_of_n, best_of_n_graph, uses_memory=True)
+CATALOG_LATS = _BuiltinGraph(_lats, lats_graph, uses_memory=True)
+CATALOG_TRY_AGAIN = _BuiltinGraph(_try_again, try_again_graph, uses_memory=False)
+
+GRAPH_NAMES = builtin_names("graph")
+"""The graphs agentloop ships; `run_graph` and `agentloop run` also know any graph registered by
+name."""
 
 _SUPPLIED = frozenset(
     {"actor", "explorer", "reflector", "critic", "judge", "test_writer", "verifier", "memory",
@@ -171,20 +193,32 @@ _SUPPLIED = frozenset(
 )
 """Graph parameters the catalog fills in itself (roles and run-wide objects), not options."""
 
+_BUILD_ARGUMENTS = frozenset({"budget", "config", "memory", "verifier", "checkpointer"})
+"""What `build_graph` hands every registered graph besides its options."""
 
-def _graph_key(name: str) -> str:
+
+def _lookup(name: str) -> Any:
+    """The graph registered as `name` ("self-refine" finds "self_refine")."""
     key = name.replace("-", "_")
-    if key not in _BUILDERS:
-        raise ConfigError(f"unknown graph {name!r}; known: {', '.join(GRAPH_NAMES)}")
-    return key
+    return resolve("graph", key if key in registered("graph") else name)
+
+
+def _memory_graphs() -> list[str]:
+    found = {name: resolve("graph", name) for name in GRAPH_NAMES}
+    return sorted(n for n, g in found.items() if isinstance(g, _BuiltinGraph) and g.uses_memory)
 
 
 def graph_options(name: str) -> dict[str, inspect.Parameter]:
     """The options graph `name` takes by name (`run_graph(name, ..., **options)`, `-o KEY=VALUE`),
     each with its type annotation resolved and its default."""
-    key = _graph_key(name)
+    graph = _lookup(name)
+    sources: tuple[tuple[Callable[..., Any], frozenset[str]], ...] = (
+        ((graph.graph, _SUPPLIED), (graph.build, frozenset()))
+        if isinstance(graph, _BuiltinGraph)
+        else ((graph, _BUILD_ARGUMENTS),)
+    )
     found: dict[str, inspect.Parameter] = {}
-    for fn, skip in ((_GRAPH_FUNCTIONS[key], _SUPPLIED), (_BUILDERS[key], frozenset())):
+    for fn, skip in sources:
         hints = typing.get_type_hints(fn)
         for param in inspect.signature(fn).parameters.values():
             if param.kind is not inspect.Parameter.KEYWORD_ONLY or param.name in skip:
@@ -253,17 +287,21 @@ def build_graph(
     Code tasks are checked by their visible tests (or, with none, by tests drawn from the
     docstring's examples or drafted by the model); prose tasks by an LLM critic or judge.
     Memory, where a graph uses it, is `memory`.
+
+    A graph registered by name (`agentloop.register("graph", NAME)`) is a function called as
+    `graph(model, task, budget=..., config=..., memory=..., verifier=..., checkpointer=...,
+    **options)`; its options are its other keyword-only parameters.
     """
-    key = _graph_key(name)
+    graph = _lookup(name)
     options = check_options(name, options)
-    if memory is not None and key not in _USES_MEMORY:
+    if memory is not None and isinstance(graph, _BuiltinGraph) and not graph.uses_memory:
         raise ConfigError(
-            f"graph {name!r} does not use memory; {', '.join(sorted(_USES_MEMORY))} do"
+            f"graph {name!r} does not use memory; {', '.join(_memory_graphs())} do"
         )
-    common = _Common(
-        budget=budget, config=config, memory=memory, verifier=verifier, checkpointer=checkpointer
-    )
     try:
-        return _BUILDERS[key](model, task, common, **options)
+        return graph(  # type: ignore[no-any-return]
+            model, task, budget=budget, config=config, memory=memory, verifier=verifier,
+            checkpointer=checkpointer, **options,
+        )
     except TypeError as exc:
         raise ConfigError(f"bad option for graph {name!r}: {exc}") from exc

@@ -105,8 +105,9 @@ async def run_graph(
     """Run a graph on a task to its end and return the best candidate and why it stopped.
 
     Args:
-        graph: a name ("reflexion", "self_refine", "best_of_n", "lats", "try_again") built with
-            default LLM roles on `model`, or a compiled graph you built (then `model`, `config`,
+        graph: a name ("reflexion", "self_refine", "best_of_n", "lats", "try_again", or one
+            registered with `agentloop.register("graph", NAME)`) built with default LLM roles
+            on `model`, or a compiled graph you built (then `model`, `config`,
             `memory`, `verifier` and `options` are not used): its state a `GraphState`, from
             whose final values the result is read (`act_check_loop` builds the simplest).
         task: a `Task`, or a bare prompt.

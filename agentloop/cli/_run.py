@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from agentloop._registry import builtin_names
 from agentloop.model import DEFAULT_MODEL
 
 if TYPE_CHECKING:
@@ -17,10 +18,6 @@ if TYPE_CHECKING:
     from agentloop.roles import Task
 
 __all__ = ["register"]
-
-# Kept here (not imported from agentloop.graphs) so that `agentloop --help` stays fast.
-_GRAPHS = ("reflexion", "self_refine", "best_of_n", "lats", "try_again")
-
 
 def _parse_options(pairs: list[str]) -> dict[str, Any]:
     from agentloop.errors import ConfigError
@@ -141,7 +138,9 @@ def _notes(result: RunResult) -> list[str]:
 
 
 def run(
-    graph: Annotated[str, typer.Argument(help=f"The graph: {', '.join(_GRAPHS)}.")],
+    graph: Annotated[str, typer.Argument(
+        help=f"The graph: {', '.join(builtin_names('graph'))}, or one a package registers."
+    )],
     task_file: Annotated[
         Path | None, typer.Option("--task", "-t", help="A task YAML file (see examples/).")
     ] = None,
@@ -211,8 +210,8 @@ def run(
     from agentloop.model import GenerateConfig
     from agentloop.roles import Task
 
-    if graph not in _GRAPHS:
-        raise ConfigError(f"unknown graph {graph!r}; choose one of {', '.join(_GRAPHS)}")
+    # Checked first, before any model is loaded or called: a typo must not cost a call.
+    options = check_options(graph, _parse_options(option or []))
     if (task_file is None) == (prompt is None):
         raise ConfigError("give exactly one of --task TASK.yaml or --prompt TEXT")
     task = Task.from_yaml(task_file) if task_file is not None else Task.from_prompt(prompt or "")
@@ -236,8 +235,6 @@ def run(
             f"{verb} {checkpoint}   thread: {thread}   (resume: --checkpoint {checkpoint} "
             f"--thread {thread})", highlight=False, soft_wrap=True,
         )
-    # Checked here, before any model is loaded or called: a typo must not cost a call.
-    options = check_options(graph, _parse_options(option or []))
     progress = _Progress(graph, task, model)
     console = Console(stderr=True)
 

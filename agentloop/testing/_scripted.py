@@ -18,8 +18,11 @@ __all__ = ["ScriptedCall", "ScriptedModel", "count_words", "scripted_model"]
 
 ReplyFn = Callable[[list[Message]], str | Awaitable[str]]
 
-_registry_lock = threading.Lock()
-_registry: dict[str, ScriptedModel] = {}
+# The live models of the `scripted` provider, by the name in `scripted/<name>`. Not backends of
+# the registry (`agentloop._registry`): that holds the provider itself; these are the instances
+# tests create (thousands, auto-named), which no package registers and no entry point names.
+_models_lock = threading.Lock()
+_models: dict[str, ScriptedModel] = {}
 _names = itertools.count(1)
 
 
@@ -71,8 +74,8 @@ class ScriptedModel:
         self.in_flight = 0
         self.max_in_flight = 0
         """The most calls that were in progress at once."""
-        with _registry_lock:
-            _registry[self.name] = self
+        with _models_lock:
+            _models[self.name] = self
 
     @property
     def model(self) -> str:
@@ -120,8 +123,8 @@ class ScriptedModel:
 
 def scripted_model(name: str) -> ScriptedModel:
     """The scripted model registered as `name`."""
-    with _registry_lock:
-        found = _registry.get(name)
+    with _models_lock:
+        found = _models.get(name)
     if found is None:
         raise UnknownModelError(
             f"no scripted model named {name!r}; create ScriptedModel(..., name={name!r}) first"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer
@@ -62,3 +63,26 @@ def test_a_task_and_a_prompt_together_are_refused(cli: typer.Typer) -> None:
         invoke_ok(cli, "run", "reflexion", "--prompt", "x", "--task", "y.yaml")
     with pytest.raises(ConfigError, match="KEY=VALUE"):
         invoke_ok(cli, "run", "reflexion", "--prompt", "x", "-o", "nonsense")
+
+
+def test_a_graph_registered_by_name_runs_with_its_options(
+    cli: typer.Typer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import copy
+
+    from agentloop import _registry, register
+    from agentloop.graphs import try_again_graph
+    from agentloop.roles import LLMActor
+
+    def repeat(model: Any, task: Any, *, budget: Any, config: Any, memory: Any, verifier: Any,
+               checkpointer: Any, max_rounds: int = 1) -> Any:
+        return try_again_graph(actor=LLMActor(model, config=config), max_rounds=max_rounds,
+                               budget=budget, checkpointer=checkpointer)
+
+    monkeypatch.setattr(_registry, "_REGISTRY", copy.deepcopy(_registry._REGISTRY))
+    register("graph", "repeat")(repeat)
+    model = ScriptedModel(fn=lambda messages: "Rain on the lane.")
+    out = invoke_ok(cli, "run", "repeat", "--prompt", "Write a line about rain.",
+                    "--model", model.model, "-o", "max_rounds=2", "--json")
+    result = json.loads(out[out.index("{"):])
+    assert result["graph"] == "repeat" and result["rounds"] == 2 and result["calls"] == 2
