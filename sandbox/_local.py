@@ -7,7 +7,7 @@ import os
 import sys
 import warnings
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import anyio
 import anyio.to_thread
@@ -27,6 +27,13 @@ from agentloop.sandbox._runner_process import (
     acquire_runner,
     release_runner,
     try_acquire_runner,
+)
+from agentloop.sandbox._wire import (
+    CommandLimits,
+    CommandReply,
+    CommandRequest,
+    DataReply,
+    Request,
 )
 
 __all__ = ["DEFAULT_PRELOAD", "LocalSandbox", "sandbox_env"]
@@ -145,7 +152,7 @@ class LocalSandbox(SandboxEpisode):
         return self._runner
 
     async def _request(
-        self, message: dict[str, Any], *, timeout: float, stdin: bytes = b""
+        self, message: Request, *, timeout: float, stdin: bytes = b""
     ) -> dict[str, Any]:
         async with self._lock:
             runner = await self._ensure_started()
@@ -165,21 +172,22 @@ class LocalSandbox(SandboxEpisode):
 
     def _command(
         self,
-        op: str,
+        op: Literal["exec", "python"],
         *,
         cwd: str | None,
         env: Mapping[str, str] | None,
         timeout: float | None,
-    ) -> dict[str, Any]:
+    ) -> CommandRequest:
+        limits: CommandLimits = self.limits.model_dump()  # type: ignore[assignment]
         return {
             "op": op,
             "cwd": self._cwd(cwd),
             "env": sandbox_env(self.work_dir, self._python, {**self._extra_env, **(env or {})}),
             "timeout": self._wall_time(timeout),
-            "limits": self.limits.model_dump(),
+            "limits": limits,
         }
 
-    async def _run(self, message: dict[str, Any], stdin: bytes | str | None) -> ExecResult:
+    async def _run(self, message: CommandRequest, stdin: bytes | str | None) -> ExecResult:
         try:
             timeout = message["timeout"] + _WATCHDOG_GRACE_S
             reply = await self._request(message, timeout=timeout, stdin=as_bytes(stdin) or b"")
@@ -191,15 +199,16 @@ class LocalSandbox(SandboxEpisode):
                 exit_code=-9, signal=9, stop_reason=ExecStopReason.TIMEOUT,
                 duration_s=message["timeout"] + _WATCHDOG_GRACE_S,
             )
+        done = cast(CommandReply, reply)
         return ExecResult(
-            exit_code=reply["exit_code"],
-            signal=reply["signal"],
-            stdout=base64.b64decode(reply["stdout"]).decode(errors="replace"),
-            stderr=base64.b64decode(reply["stderr"]).decode(errors="replace"),
-            stdout_truncated=reply["stdout_truncated"],
-            stderr_truncated=reply["stderr_truncated"],
-            duration_s=reply["duration_s"],
-            stop_reason=ExecStopReason(reply["stop_reason"]),
+            exit_code=done["exit_code"],
+            signal=done["signal"],
+            stdout=base64.b64decode(done["stdout"]).decode(errors="replace"),
+            stderr=base64.b64decode(done["stderr"]).decode(errors="replace"),
+            stdout_truncated=done["stdout_truncated"],
+            stderr_truncated=done["stderr_truncated"],
+            duration_s=done["duration_s"],
+            stop_reason=ExecStopReason(done["stop_reason"]),
         )
 
     async def exec(
@@ -236,4 +245,4 @@ class LocalSandbox(SandboxEpisode):
         reply = await self._request(
             {"op": "read", "path": path, "max_bytes": _MAX_READ_BYTES}, timeout=30.0
         )
-        return base64.b64decode(reply["data"])
+        return base64.b64decode(cast(DataReply, reply)["data"])

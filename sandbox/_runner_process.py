@@ -30,6 +30,7 @@ from agentloop.sandbox._bwrap import (
 )
 from agentloop.sandbox._cgroup import RunnerCgroup, create_runner_cgroup
 from agentloop.sandbox._warm_pool import WarmPool
+from agentloop.sandbox._wire import Request
 
 __all__ = [
     "RunnerConfig", "RunnerProcess", "acquire_runner", "release_runner", "try_acquire_runner",
@@ -142,9 +143,7 @@ class RunnerProcess:
         self._stderr.seek(0)
         return self._stderr.read().decode(errors="replace")[-2000:]
 
-    def request(
-        self, message: dict[str, Any], *, timeout: float, stdin: bytes = b""
-    ) -> dict[str, Any]:
+    def request(self, message: Request, *, timeout: float, stdin: bytes = b"") -> dict[str, Any]:
         """Send one request and wait at most `timeout` seconds for its reply (the host watchdog).
 
         `stdin` (for a command) follows the request as raw bytes; the runner splices it into the
@@ -163,14 +162,14 @@ class RunnerProcess:
             raise SandboxError(f"the sandbox runner is gone ({exc}); start a new sandbox") from None
         return self._receive(deadline=time.monotonic() + timeout)
 
-    def _apply_cgroup(self, message: dict[str, Any]) -> dict[str, Any]:
+    def _apply_cgroup(self, message: Request) -> Request:
         """Set the cgroup's limits to this command's (written only when they change)."""
         assert self.cgroup is not None
-        if message.get("op") == "wipe":
+        if message["op"] == "wipe":
             self.cgroup.reset_peak()  # a new episode starts
-        limits = message.get("limits")  # every request that runs a command carries its limits
-        if limits is None:
+        if message["op"] not in ("exec", "python"):
             return message
+        limits = message["limits"]
         try:
             self.cgroup.set_limits(
                 memory_bytes=int(limits["memory_bytes"]), processes=int(limits["processes"])
