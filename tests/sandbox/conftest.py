@@ -7,18 +7,8 @@ from functools import cache
 
 import pytest
 
-from agentloop.sandbox import Sandbox, SandboxLimits
-
-LIMITS = SandboxLimits(
-    wall_time_s=5.0,
-    cpu_time_s=5,
-    memory_bytes=512 * 1024 * 1024,
-    processes=32,
-    file_size_bytes=8 * 1024 * 1024,
-    disk_bytes=16 * 1024 * 1024,
-    output_bytes=64 * 1024,
-    open_files=64,
-)
+from agentloop.sandbox import Sandbox
+from agentloop.testing import CONFORMANCE_LIMITS
 
 
 @cache
@@ -42,7 +32,7 @@ def make_sandbox(request: pytest.FixtureRequest) -> Callable[[], Sandbox]:
             pytest.skip("no Docker daemon answers here")
         from agentloop.sandbox import DockerSandbox
 
-        return lambda: DockerSandbox(limits=LIMITS)
+        return lambda: DockerSandbox(limits=CONFORMANCE_LIMITS)
     from agentloop.sandbox import LocalSandbox
 
-    return lambda: LocalSandbox(limits=LIMITS)
+    return lambda: LocalSandbox(limits=CONFORMANCE_LIMITS)
