@@ -1,17 +1,29 @@
-"""Graph test helpers: a scripted model that plays every role, told apart by system prompt."""
+"""Graph test helpers: a scripted model that plays every role, told apart by the role's own
+system prompt (the request a role sends starts with it), never by guessing."""
 
 from __future__ import annotations
 
 import itertools
+import json
 import shutil
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
+from pydantic import TypeAdapter
 
 from agentloop import Budget, Message
 from agentloop.model import ModelClient
-from agentloop.roles import Task
+from agentloop.roles import (
+    ActorPrompts,
+    CriticPrompts,
+    JudgePrompts,
+    PairwiseJudgement,
+    PointwiseJudgement,
+    ReflectorPrompts,
+    Task,
+    TestWriterPrompts,
+)
 from agentloop.testing import ScriptedModel
 
 ADD = Task(
@@ -26,19 +38,50 @@ RIGHT = "```python\ndef add(a, b):\n    return a + b\n\nprint(add(1, 2))\n```"
 POEM = Task(name="poem", kind="writing", prompt="Write a line about rain.", rubric=["Rhymes."])
 
 
+def _routes() -> dict[str, str]:
+    """Each role's system prompt, as the role itself defines it, to the role's name."""
+    pairs = [
+        (ActorPrompts().system_code, "actor"),
+        (ActorPrompts().system_writing, "actor"),
+        (CriticPrompts().system, "critic"),
+        (ReflectorPrompts().system, "reflector"),
+        (TestWriterPrompts().system, "test_writer"),
+        (JudgePrompts().system, "judge"),
+    ]
+    routes = dict(pairs)
+    assert len(routes) == len(pairs), "two roles share a system prompt: requests are ambiguous"
+    return routes
+
+
+ROUTES = _routes()
+
+# The judge's two requests share a system prompt; each carries the JSON schema of the reply it
+# asks for (`ModelClient.structured` puts it in the prompt).
+_JUDGEMENTS = {
+    "pointwise": json.dumps(TypeAdapter(PointwiseJudgement).json_schema(), ensure_ascii=False),
+    "pairwise": json.dumps(TypeAdapter(PairwiseJudgement).json_schema(), ensure_ascii=False),
+}
+
+
 def role_of(messages: list[Message]) -> str:
-    """Which role a request is for, from its system prompt."""
-    system = messages[0].content if messages and messages[0].role == "system" else ""
-    if "impartial judge" in system:
-        # A re-ask's last message is the validation error: look at the whole request.
-        return "pairwise" if any("Answer A:" in m.content for m in messages) else "pointwise"
-    if "diagnose why an attempt failed" in system:
-        return "reflector"
-    if "review answers" in system:
-        return "critic"
-    if "write unit tests" in system:
-        return "test_writer"
-    return "actor"
+    """Which role a request is for: the role whose system prompt the request starts with;
+    a judge's request is "pointwise" or "pairwise" by the reply it asks for.
+
+    Any other request fails the test (`pytest.fail`, a BaseException: no model-error handling
+    on the way turns it into a failed model call that the graph might survive).
+    """
+    system = messages[0].content if messages and messages[0].role == "system" else None
+    role = ROUTES.get(system) if system is not None else None
+    if role is None:
+        pytest.fail(f"no role has this system prompt: {system!r}")
+    if role != "judge":
+        return role
+    kinds = [
+        kind for kind, schema in _JUDGEMENTS.items() if any(schema in m.content for m in messages)
+    ]
+    if len(kinds) != 1:
+        pytest.fail(f"a judge request that asks for {kinds or 'no known judgement'}")
+    return kinds[0]
 
 
 class Roles:

@@ -18,16 +18,22 @@ import anyio
 from agentloop import Budget
 from agentloop.graphs import run_graph
 from agentloop.model import ModelClient
-from agentloop.roles import FunctionVerifier, Task
+from agentloop.roles import ActorPrompts, FunctionVerifier, ReflectorPrompts, Task
 from agentloop.testing import ScriptedModel
 
 db, log, crash_at = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 max_calls = int(sys.argv[4]) if len(sys.argv) > 4 else None
 task = Task(name="add", prompt="def add(a, b):\n    pass\n", tests=["assert add(1, 2) == 3"])
+# Each role by its own system prompt; any other request ends the process with status 3 (not a
+# SIGKILL, which the tests read as the planned crash). See conftest's `role_of`.
+ROLES = {ActorPrompts().system_code: "actor", ReflectorPrompts().system: "reflector"}
 
 
 def reply(messages: list) -> str:  # type: ignore[type-arg]
-    role = "reflector" if "diagnose" in messages[0].content else "actor"
+    role = ROLES.get(messages[0].content)
+    if role is None:
+        print(f"no role has this system prompt: {messages[0].content!r}", file=sys.stderr)
+        os._exit(3)
     with log.open("a") as f:
         f.write(role + "\n")
         f.flush()
