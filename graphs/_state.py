@@ -5,11 +5,12 @@
 
 import uuid
 from enum import StrEnum
-from typing import Annotated, Any, Protocol, TypeVar
+from typing import Annotated, Any, Protocol, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from agentloop._messages import Usage
+from agentloop._verdict import TestOutcome, TestResult, Verdict, VerdictStatus
 from agentloop.roles import Attempt, Task
 
 __all__ = [
@@ -26,7 +27,9 @@ __all__ = [
 ]
 
 
-CHECKPOINTED_TYPES: list[type[Any]] = [Task, Attempt]
+CHECKPOINTED_TYPES: list[type[Any]] = [
+    Task, Attempt, Verdict, TestResult, VerdictStatus, TestOutcome
+]
 """Types that may appear in a checkpoint; the checkpointer revives these and no others."""
 
 M = TypeVar("M", bound=type[Any])
@@ -80,8 +83,29 @@ class Candidate(BaseModel):
     """The critic's verdict; None when no critic looked."""
     feedback: str = ""
     """What the verifier, critic or user said about it, as the actor will see it."""
-    status: str | None = None
-    """The verifier's `VerdictStatus`, when one ran."""
+    verdict: Verdict | None = None
+    """The verifier's verdict, with each test's result; None when no verifier ran."""
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def status(self) -> VerdictStatus | None:
+        """The verifier's status, when one ran."""
+        return self.verdict.status if self.verdict is not None else None
+
+    def verified_by(self, verdict: Verdict) -> Self:
+        """This candidate with the verifier's `verdict`, and the score, pass and feedback it
+        gives. A verdict that verified nothing (see `VerdictStatus.verified`) leaves `passed`
+        None and the score 0: such a candidate is never solved, whatever its status says."""
+        verified = verdict.status.verified
+        passed = verdict.passed if verified else None
+        return self.model_copy(
+            update={
+                "verdict": verdict,
+                "score": verdict.score if verified else 0.0,
+                "passed": passed,
+                "feedback": verdict.feedback or ("All tests passed." if passed else ""),
+            }
+        )
 
     def attempt(self, *, feedback: str | None = None) -> Attempt:
         return Attempt(

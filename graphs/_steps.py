@@ -86,24 +86,16 @@ def _announce(candidate: Candidate, *, evaluator: str, label: str, explanation: 
 async def check_with_verifier(
     candidate: Candidate, task: Task, tests: Sequence[str], verifier: VerifierFactory
 ) -> Candidate:
-    """Run the candidate against `tests`; its score becomes the pass fraction.
-
-    A verdict that verified nothing (no test ran, the tests or the sandbox failed: see
-    `VerdictStatus.verified`) leaves `passed` None and the score 0: such a candidate is never
-    solved, whatever the verifier's status says about the code itself.
-    """
+    """Run the candidate against `tests`; it carries the verdict, and its score becomes the pass
+    fraction (`Candidate.verified_by`: a verdict that verified nothing is never solved)."""
     verdict: Verdict = await verifier(task, tests).verify(candidate.text)
-    verified = verdict.status.verified
-    passed = verdict.passed if verified else None
-    checked = candidate.model_copy(
-        update={
-            "score": verdict.score if verified else 0.0,
-            "passed": passed,
-            "feedback": verdict.feedback or ("All tests passed." if passed else ""),
-            "status": str(verdict.status),
-        }
+    checked = candidate.verified_by(verdict)
+    if (s := current_span()) is not None:
+        # The status only: the whole verdict (each test's source and values) stays out of traces.
+        s.set_attribute("agentloop.verdict_status", verdict.status.value)
+    label = (
+        ("pass" if checked.passed else "fail") if verdict.status.verified else verdict.status.value
     )
-    label = ("pass" if passed else "fail") if verified else str(verdict.status)
     _announce(checked, evaluator="verifier", label=label, explanation=verdict.feedback)
     return checked
 

@@ -123,13 +123,9 @@ def _notes(result: RunResult) -> list[str]:
     the winner never judged."""
     from rich.markup import escape
 
-    from agentloop import VerdictStatus
-
     notes = []
     best = result.best
-    if best is not None and best.status in set(VerdictStatus) and not (
-        VerdictStatus(best.status).verified
-    ):
+    if best is not None and best.status is not None and not best.status.verified:
         reason = (best.feedback.strip().splitlines() or [""])[0].removeprefix("Not verified: ")
         notes.append(f"[yellow]not verified ({best.status}):[/] {escape(reason)}")
     if result.extra.get("judged") is False and result.extra.get("selection"):

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from agentloop import TestOutcome as Outcome  # not Test*: pytest would collect it
+from agentloop import TestResult, Verdict, VerdictStatus
 from agentloop.errors import ConfigError
 from agentloop.graphs import GraphEvent, StopReason, run_graph
 from agentloop.memory import InProcessMemoryStore
@@ -83,6 +85,61 @@ async def test_a_finished_thread_returns_its_result_without_calling_the_model(
     assert roles.model.call_count == calls
     assert again.stop_reason is StopReason.SOLVED and again.answer == first.answer
     assert again.calls == 0
+
+
+def _structured_verifier() -> FunctionVerifier:
+    """Fails WRONG with one failed assertion, passes the rest, as the sandbox's verdicts do."""
+
+    def verdict(code: str) -> Verdict:
+        if "a + b" in code:
+            test = TestResult(name="test_0", source="assert add(1, 2) == 3",
+                              outcome=Outcome.PASSED)
+            return Verdict(status=VerdictStatus.PASSED, score=1.0, tests=[test])
+        test = TestResult(name="test_0", source="assert add(1, 2) == 3",
+                          outcome=Outcome.FAILED, actual="-1", expected="3")
+        return Verdict(status=VerdictStatus.FAILED, tests=[test], feedback="It failed.")
+
+    return FunctionVerifier(verdict)
+
+
+async def test_a_checkpointed_run_keeps_each_candidates_verdict_typed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = tmp_path / "checkpoints.db"
+    roles = Roles(actor=[WRONG, RIGHT])
+    first = await run_graph(
+        "reflexion", ADD, model=roles.client(), verifier=lambda t, s: _structured_verifier(),
+        checkpoint=db, thread_id="run-1",
+    )
+    # Read back from the checkpoint, not from this process's memory.
+    again = await run_graph(
+        "reflexion", ADD, model=roles.client(), verifier=lambda t, s: _structured_verifier(),
+        checkpoint=db, thread_id="run-1",
+    )
+    assert again.calls == 0 and again.stop_reason is StopReason.SOLVED
+    failed, passed = again.candidates
+    assert failed.verdict == first.candidates[0].verdict
+    assert failed.status is VerdictStatus.FAILED and passed.status is VerdictStatus.PASSED
+    [test] = failed.verdict.tests if failed.verdict else []
+    assert isinstance(test, TestResult) and test.outcome is Outcome.FAILED
+    assert (test.actual, test.expected) == ("-1", "3")
+    assert (failed.score, failed.passed, failed.feedback) == (0.0, False, "It failed.")
+    # Every type in the checkpoint was one the serializer may revive.
+    assert "Blocked deserialization" not in caplog.text
+
+
+async def test_the_trace_records_the_verdicts_status_not_the_verdict() -> None:
+    roles = Roles(actor=[WRONG, RIGHT])
+    result = await run_graph(
+        "reflexion", ADD, model=roles.client(), verifier=lambda t, s: _structured_verifier()
+    )
+    store = trace_store()
+    assert store is not None and flush_traces()
+    tree = load_trace(store, result.trace_id or "")
+    evaluates = [s for s in tree.walk() if s.name == "evaluate"]
+    assert [s.attributes["agentloop.verdict_status"] for s in evaluates] == ["failed", "passed"]
+    assert not any("assert add(1, 2) == 3" in str(v) for s in evaluates
+                   for v in s.attributes.values())
 
 
 async def test_a_graph_compiled_with_its_own_checkpointer_keeps_the_run_under_its_thread() -> None:
