@@ -376,8 +376,9 @@ print(" ".join(codes))
 async def fork_bomb_stays_bounded(
     make_sandbox: SandboxFactory, *, project_dir: Path | str | None = None
 ) -> None:
-    """A Python fork bomb stops at `processes` with EAGAIN; a shell fork bomb is bounded too;
-    none of either's processes is left on the host."""
+    """A Python fork bomb stops at `processes` with EAGAIN; a shell fork bomb whose processes
+    stay is bounded too and killed at the timeout; one that returns at once leaves its command
+    as soon as it does; none of the bombs' processes is left on the host."""
     marker = f"forkbomb-{secrets.token_hex(4)}"
     bomb = f"""
 import os, sys, time
@@ -392,7 +393,15 @@ try:
 except OSError as exc:
     print(children, exc.errno)
 """
-    shell_bomb = f"b() {{ b | b & }}; b  # {marker}"  # its forks keep this command line
+    # Shell bombs, each with one possible end. Their forks keep this command line (the marker).
+    # Each process of this one waits forever (a FIFO that no one opens for writing), so only the
+    # timeout ends it:
+    staying_bomb = (
+        f'f=$(mktemp -u) && mkfifo "$f" && b() {{ b & b & read x <"$f"; }}; b  # {marker}'
+    )
+    # This one's command returns at once, its forks holding none of the command's output: a
+    # backend that waits for the output to close would otherwise wait for the bomb to die out.
+    returning_bomb = f"b() {{ b | b & }}; b >/dev/null 2>&1  # {marker}"
     async with make_sandbox() as sandbox:
         processes = sandbox.limits.processes
         result = await sandbox.run_python(bomb, timeout=10)
@@ -402,12 +411,20 @@ except OSError as exc:
             raise ConformanceFailure(f"the bomb did not report: {result!r}") from None
         expect(children < processes, f"{children} children under a limit of {processes}")
         expect(errno == 11, f"forking ended with errno {errno}, not EAGAIN (the process limit)")
-        # A shell fork bomb too: bounded, then the whole tree dies at the timeout.
-        shell = await sandbox.exec(shell_bomb, timeout=2)
+        # A shell fork bomb too: it meets the process limit, then the whole tree dies at the
+        # timeout.
+        staying = await sandbox.exec(staying_bomb, timeout=2)
         expect(
-            shell.stop_reason in (ExecStopReason.TIMEOUT, ExecStopReason.NONE),
-            f"the shell bomb stopped as {shell.stop_reason}",
+            staying.stop_reason is ExecStopReason.TIMEOUT,
+            f"the staying shell bomb stopped as {staying.stop_reason}, not at its timeout",
         )
+        expect("fork" in staying.stderr.lower(), f"no fork failed: {staying.stderr[-500:]!r}")
+        returning = await sandbox.exec(returning_bomb, timeout=2)
+        expect(
+            returning.stop_reason is ExecStopReason.NONE and returning.exit_code == 0,
+            f"the returning shell bomb's command ended as {returning!r}",
+        )
+        expect(returning.duration_s < 1, f"it returned after {returning.duration_s:.2f}s")
     # Not a count of the host's processes (other work on the machine moves it): none of either
     # bomb's own processes is left.
     left = _host_processes_with(marker)
