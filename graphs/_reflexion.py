@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import operator
-import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -14,6 +13,7 @@ from pydantic import Field
 
 from agentloop._budget import Budget
 from agentloop._memory import MemoryStore
+from agentloop._verdict import Verdict
 from agentloop.errors import GraphError
 from agentloop.graphs._node import node
 from agentloop.graphs._routing import route_unless_stopped, router
@@ -61,7 +61,7 @@ class ReflexionState(GraphState):
     pending_span: str | None = None
     """The span of the reflection that wrote it, for the stored entry's provenance."""
     pending_evidence: str | None = None
-    """The failing tests' feedback the lesson answered, stored with it if the lesson is kept."""
+    """The failing tests the lesson answered, stored with it if the lesson is kept."""
 
 
 def reflexion_graph(
@@ -289,7 +289,7 @@ class ReflexionNodes:
             return {"lessons": [lesson]}
         return {
             "lessons": [lesson], "pending_lesson": lesson, "pending_span": span_id,
-            "pending_evidence": failing_evidence(candidate.feedback),
+            "pending_evidence": failing_evidence(candidate.verdict),
         }
 
     async def finish(self, state: ReflexionState) -> dict[str, Any]:
@@ -318,29 +318,16 @@ EVIDENCE_CHARS = 200
 """The most characters of failing-test evidence stored with a lesson: enough for one or two
 expected/actual lines, short enough to stay within the recall allowance."""
 
-# A failed test in the verifier's feedback: "- `<test>` failed: <why>".
-_FAILED_TEST = re.compile(r"^- `(?P<test>[^`]*)` failed: (?P<why>.+)$")
-_ASSERTION = re.compile(r"^the assertion did not hold \((?P<detail>.+)\)$")
-
-
-def failing_evidence(feedback: str, *, limit: int = EVIDENCE_CHARS) -> str | None:
-    """The failed tests' expected/actual from a verdict's feedback, one `; `-joined line cut to
-    `limit` characters; None when the feedback names no failed test (prose, a crash)."""
-    pieces: list[str] = []
-    for line in feedback.splitlines():
-        match = _FAILED_TEST.match(line.strip())
-        if not match:
-            continue
-        why = match["why"].strip()
-        if detail := _ASSERTION.match(why):
-            why = detail["detail"]  # already says the call, what it did and what was expected
-        test = match["test"].strip()
-        # A test function's name adds nothing; an assert line is the expectation itself.
-        pieces.append(why if test.startswith("def ") else f"{test}: {why}")
-    if not pieces:
+def failing_evidence(verdict: Verdict | None, *, limit: int = EVIDENCE_CHARS) -> str | None:
+    """The failed assertions' expected and actual, from the verdict's test results, one line cut
+    to `limit` characters; None without a verdict (prose) or a failed assertion (a crash)."""
+    if verdict is None:
         return None
-    text = " ".join("; ".join(pieces).split())
-    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+    # Imported here: the wording lives with the sandbox's feedback, which a graph loads only
+    # once it verifies something.
+    from agentloop.sandbox._feedback import lesson_evidence
+
+    return lesson_evidence(verdict, limit=limit)
 
 
 def with_evidence(lesson: str, evidence: str | None) -> str:

@@ -9,7 +9,7 @@ import re
 
 from agentloop._verdict import TestOutcome, TestResult, Verdict, VerdictStatus
 
-__all__ = ["feedback_for"]
+__all__ = ["feedback_for", "lesson_evidence"]
 
 _MAX_FAILURES_SHOWN = 5
 _MAX_CHARS = 2000
@@ -60,22 +60,36 @@ def _unsupported_type(test: TestResult) -> str:
     return test.actual or "an unknown type"
 
 
+def _head(test: TestResult) -> str:
+    """How a test is named to the model: its source's first line, else its name."""
+    return test.source.strip().splitlines()[0] if test.source.strip() else test.name
+
+
+def _failed_assertion(test: TestResult) -> str | None:
+    """What a failed assertion showed ("got X, expected Y", and its message); None when the test
+    failed another way (it raised, timed out, ran out of memory or returned what cannot be
+    checked)."""
+    if test.outcome is not TestOutcome.FAILED or test.exception_type == "MemoryError":
+        return None
+    if test.actual is not None:
+        detail = f"got {test.actual}, expected {test.expected}"
+    else:
+        detail = "the assertion did not hold"
+    if test.message:
+        detail += f" ({test.message})"
+    return detail
+
+
 def _describe(test: TestResult, timeout_s: float) -> str:
-    head = f"`{test.source.strip().splitlines()[0] if test.source.strip() else test.name}`"
+    head = f"`{_head(test)}`"
     if test.outcome is TestOutcome.UNSUPPORTED_VALUE:
         return f"- {head}: {unsupported_value_feedback(_unsupported_type(test))}"
     if test.outcome is TestOutcome.TIMEOUT:
         return f"- {head} timed out (over {timeout_s:g}s: an infinite loop, or far too slow)"
+    if (detail := _failed_assertion(test)) is not None:
+        return f"- {head} failed: {detail}"
     if test.exception_type == "MemoryError":
         return f"- {head} ran out of memory"
-    if test.outcome is TestOutcome.FAILED:
-        if test.actual is not None:
-            detail = f"got {test.actual}, expected {test.expected}"
-        else:
-            detail = "the assertion did not hold"
-        if test.message:
-            detail += f" ({test.message})"
-        return f"- {head} failed: {detail}"
     message = f": {test.message}" if test.message else ""
     return f"- {head} raised {test.exception_type}{message}"
 
@@ -113,3 +127,28 @@ def feedback_for(verdict: Verdict, test_timeout_s: float) -> str:
     if verdict.traceback:
         lines.append("First error:\n" + verdict.traceback.strip())
     return "\n".join(lines)[:_MAX_CHARS]
+
+
+def lesson_evidence(verdict: Verdict, *, limit: int) -> str | None:
+    """The failed assertions that `feedback_for` shows the actor, as evidence to store with a
+    lesson: each test's expected and actual (a test function by its assertion's message alone,
+    which already says the call, what it did and what was expected), one `; `-joined line cut
+    to `limit` characters. None when no assertion failed (a pass, a crash, only errors raised).
+
+    Read from the results, not the prose: a failure whose message spans lines, whose test's
+    first line holds a backtick, or whose line the feedback's length cap cut is kept whole.
+    """
+    if verdict.status is VerdictStatus.PASSED or verdict.status in _NOT_VERIFIED:
+        return None  # the feedback lists no failing test
+    pieces: list[str] = []
+    for test in [t for t in verdict.tests if not t.passed][:_MAX_FAILURES_SHOWN]:
+        detail = _failed_assertion(test)
+        if detail is None:
+            continue
+        why = test.message if test.actual is None and test.message else detail.strip()
+        head = _head(test).strip()
+        pieces.append(why if head.startswith("def ") else f"{head}: {why}")
+    if not pieces:
+        return None
+    text = " ".join("; ".join(pieces).split())
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from agentloop import Budget
+from agentloop import Budget, TestResult, Verdict, VerdictStatus
+from agentloop import TestOutcome as Outcome
 from agentloop.errors import ConfigError, GraphError
 from agentloop.graphs import StopReason, reflexion_graph, run_graph
 from agentloop.memory import InProcessMemoryStore, lesson
@@ -155,6 +156,27 @@ async def test_the_stored_evidence_is_trimmed_and_names_the_failing_assert(
     evidence = stored.text.removeprefix(LESSON)
     assert "assert add(1, 1) == 2: got 0, expected 2" in evidence
     assert len(evidence) <= 250 and evidence.endswith("...")
+
+
+async def test_the_stored_evidence_comes_from_the_verdicts_test_results() -> None:
+    # A verifier whose prose names no test: the evidence is read from the results themselves.
+    def verdict(code: str) -> Verdict:
+        if "a + b" in code:
+            return Verdict(status=VerdictStatus.PASSED, score=1.0)
+        failed = TestResult(name="test_0", source="assert add(2, 2) == 4",
+                            outcome=Outcome.FAILED, actual="0", expected="4")
+        return Verdict(status=VerdictStatus.FAILED, tests=[failed], feedback="Wrong.")
+
+    memory = InProcessMemoryStore(embedder="hashing")
+    roles = Roles(actor=[WRONG, RIGHT], reflector=LESSON)
+    await run_graph(
+        "reflexion", ADD, model=roles.client(), memory=memory,
+        verifier=lambda task, tests: FunctionVerifier(verdict),
+    )
+    assert "Wrong." in "\n".join(m.content for m in roles.calls("reflector")[0])
+    assert [e.text for e in await memory.list(kind="lesson")] == [
+        f"{LESSON}\nThe failing test it fixed: assert add(2, 2) == 4: got 0, expected 4"
+    ]
 
 
 async def test_persist_lessons_all_stores_every_reflection() -> None:
