@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -181,7 +182,37 @@ async def test_explicit_gguf_paths_share_one_loaded_instance(
 
 @pytest.mark.local_model
 @pytest.mark.anyio
-async def test_concurrent_callers_queue_on_one_model() -> None:
+async def test_concurrent_callers_queue_on_one_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Callers that reach the model together wait their turn: one generation at a time."""
+    from agentloop.model._local import LocalProvider, loaded_model
+
+    llama = loaded_model(MODEL).llama  # loaded first, so that loading is not what they wait on
+    events: list[str] = []  # in the order they happened, across threads
+    events_lock = threading.Lock()
+
+    def note(event: str) -> None:
+        with events_lock:
+            events.append(event)
+
+    real_complete = LocalProvider._complete_blocking
+    real_generate = llama.create_chat_completion
+
+    def complete(self: LocalProvider, model: str, *args: Any) -> Any:
+        note("arrive")
+        try:
+            return real_complete(self, model, *args)
+        finally:
+            note("leave")
+
+    def generate(*args: Any, **kwargs: Any) -> Any:
+        note("start")
+        try:
+            return real_generate(*args, **kwargs)
+        finally:
+            note("end")
+
+    monkeypatch.setattr(LocalProvider, "_complete_blocking", complete)
+    monkeypatch.setattr(llama, "create_chat_completion", generate)
     client = ModelClient(MODEL, max_concurrency=4)
     texts: list[str] = []
 
@@ -191,6 +222,14 @@ async def test_concurrent_callers_queue_on_one_model() -> None:
     async with anyio.create_task_group() as tg:
         for _ in range(3):
             tg.start_soon(ask)
+    inside = generating = most_inside = most_generating = 0
+    for event in events:
+        inside += {"arrive": 1, "leave": -1}.get(event, 0)
+        generating += {"start": 1, "end": -1}.get(event, 0)
+        most_inside, most_generating = max(most_inside, inside), max(most_generating, generating)
+    assert events.count("start") == 3
+    assert most_inside >= 2  # callers were at the model together...
+    assert most_generating == 1  # ...and generated one after another
     # Interleaved use of one llama context would corrupt its state; queued use does not.
     assert len(texts) == 3 and len(set(texts)) == 1
 
