@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+import agentloop
+from agentloop import Budget
+from agentloop.graphs import RunResult
+from agentloop.testing import ScriptedModel
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,24 +39,103 @@ def _python_blocks() -> list[str]:
     return re.findall(r"```python\n(.*?)```", readme, re.S)
 
 
-def test_custom_roles_example_runs_as_written(monkeypatch: pytest.MonkeyPatch) -> None:
+# Each Python example of the README, by what only it calls; each test below runs one.
+EXAMPLES = ("run_graph_sync(", "complete_sync(", "reflexion_graph(")
+LOCAL_MODEL = '"local/smollm2-135m"'
+RIGHT = "def fizzbuzz(n):\n    return 'Fizz' * (n % 3 == 0) + 'Buzz' * (n % 5 == 0) or str(n)"
+WRONG = "def fizzbuzz(n):\n    return str(n)"
+
+
+def _example(marker: str) -> str:
+    [example] = [block for block in _python_blocks() if marker in block]
+    return example
+
+
+def _run(example: str) -> dict[str, Any]:
+    namespace: dict[str, Any] = {}
+    exec(compile(example, "README.md", "exec"), namespace)
+    return namespace
+
+
+@pytest.fixture
+def budgets(monkeypatch: pytest.MonkeyPatch) -> list[Budget]:
+    """Every `Budget` the examples make (`from agentloop import Budget` gets this one)."""
+    made: list[Budget] = []
+
+    class RecordedBudget(Budget):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(agentloop, "Budget", RecordedBudget)
+    return made
+
+
+def test_every_python_example_is_run_by_a_test() -> None:
+    blocks = _python_blocks()
+    assert [sum(marker in block for block in blocks) for marker in EXAMPLES] == [1, 1, 1]
+    assert len(blocks) == len(EXAMPLES), "a README example that no test runs"
+
+
+def test_quickstart_runs_as_written_and_spends_from_its_budget(
+    monkeypatch: pytest.MonkeyPatch, budgets: list[Budget]
+) -> None:
+    # The local model swapped for a scripted one that fails once, learns, then passes.
+    model = ScriptedModel(
+        replies=[f"```python\n{WRONG}\n```", "Check 15 first.", f"```python\n{RIGHT}\n```"]
+    )
+    example = _example(EXAMPLES[0])
+    assert LOCAL_MODEL in example
+    monkeypatch.chdir(ROOT)
+    result = _run(example.replace(LOCAL_MODEL, repr(model.model)))["result"]
+    assert isinstance(result, RunResult)
+    assert result.stop_reason == "solved" and result.answer.strip() == RIGHT
+    # The run spent from the README's budget, every call of it, and stayed within it.
+    [budget] = budgets
+    assert budget.max_calls == 8
+    assert budget.spent.calls == result.calls == model.call_count == 3
+    assert budget.exceeded() is None
+
+
+def test_client_example_runs_as_written_and_spends_from_its_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, budgets: list[Budget]
+) -> None:
+    model = ScriptedModel(replies=["2, 3 and 5."])
+    example = _example(EXAMPLES[1])
+    assert LOCAL_MODEL in example
+    monkeypatch.chdir(tmp_path)  # its cache is a path relative to the working directory
+    answer = _run(example.replace(LOCAL_MODEL, repr(model.model)))["answer"]
+    assert answer.text == "2, 3 and 5."
+    [budget] = budgets
+    assert budget.max_tokens == 2_000
+    spent = budget.spent
+    assert spent.calls == model.call_count == 1
+    assert (spent.input_tokens, spent.output_tokens) == (
+        answer.usage.input_tokens, answer.usage.output_tokens,
+    )
+    assert 0 < spent.total_tokens <= 2_000
+    assert (tmp_path / ".agentloop" / "cache.db").is_file()
+
+
+def test_custom_roles_example_runs_as_written_and_spends_from_its_budget(
+    monkeypatch: pytest.MonkeyPatch, budgets: list[Budget]
+) -> None:
     # The README's custom-roles example, with its remote model and ChromaDB swapped for a
     # scripted model and the in-process store: everything else runs as a user would run it.
-    from agentloop.testing import ScriptedModel
-
-    solution = (
-        "def fizzbuzz(n):\n    return 'Fizz' * (n % 3 == 0) + 'Buzz' * (n % 5 == 0) or str(n)"
-    )
-    model = ScriptedModel(replies=[f"```python\n{solution}\n```"])
-    example = next(b for b in _python_blocks() if "reflexion_graph(" in b)
+    model = ScriptedModel(replies=[f"```python\n{RIGHT}\n```"])
+    example = _example(EXAMPLES[2])
     example = example.replace('"openai/gpt-4o-mini"', repr(model.model))
     example = example.replace('open_memory("chroma")', 'open_memory("inprocess")')
     monkeypatch.chdir(ROOT)
-    namespace: dict[str, object] = {}
-    exec(compile(example, "README.md", "exec"), namespace)
-    from agentloop.graphs import RunResult
-
-    result = namespace["result"]
+    result = _run(example)["result"]
     assert isinstance(result, RunResult)
     assert result.stop_reason == "solved"
     assert "def fizzbuzz" in result.answer
+    [budget] = budgets
+    assert budget.max_tokens == 20_000
+    spent = budget.spent
+    assert spent.calls == result.calls == model.call_count == 1
+    assert (spent.input_tokens, spent.output_tokens) == (
+        result.usage.input_tokens, result.usage.output_tokens,
+    )
+    assert 0 < spent.total_tokens <= 20_000
