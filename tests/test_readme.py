@@ -139,3 +139,37 @@ def test_custom_roles_example_runs_as_written_and_spends_from_its_budget(
         result.usage.input_tokens, result.usage.output_tokens,
     )
     assert 0 < spent.total_tokens <= 20_000
+
+
+def _main_job_args() -> list[str]:
+    """The README's main job: the `agentloop run ...` that ends its first set-up command."""
+    import shlex
+
+    args = shlex.split(_setup_commands()[0].split(" && ")[-1])
+    assert args[:3] == ["agentloop", "run", "reflexion"]
+    return args[1:]
+
+
+def test_main_job_keeps_going_until_a_later_round_passes(
+    bwrap_available: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The main job as written, its embedded model swapped for a scripted one that answers with
+    # prose four times and then with the function: the README's options must give the run the
+    # rounds to get there (the defaults stop after three), and its output shows every round.
+    if not bwrap_available:
+        pytest.skip("the local sandbox needs bubblewrap (apt-get install bubblewrap)")
+    from agentloop.cli import _run
+    from agentloop.testing import ScriptedModel
+    from tests.conftest import command_app, invoke_ok
+
+    prose = "The square of a number is that number times itself."
+    right = "```python\ndef square(n):\n    return n * n\n```"
+    replies = iter([prose, "Write code."] * 4 + [right])
+    model = ScriptedModel(fn=lambda messages: next(replies))
+    args = _main_job_args()
+    assert "--model" not in args  # the embedded model, the default
+    monkeypatch.chdir(ROOT)  # the README runs it from the repository's root
+    out = invoke_ok(command_app(_run.register), *args, "--model", model.model)
+    assert "stop reason: solved" in out and "rounds: 5" in out and "calls: 9" in out
+    rows = [line.split()[1:4] for line in out.splitlines() if re.match(r"[0-9a-f]{8} ", line)]
+    assert rows == [[str(r), "0.00", "fail"] for r in range(1, 5)] + [["5", "1.00", "pass"]]
