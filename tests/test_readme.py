@@ -162,8 +162,8 @@ def test_main_job_keeps_going_until_a_later_round_passes(
     from agentloop.testing import ScriptedModel
     from tests.conftest import command_app, invoke_ok
 
-    prose = "The square of a number is that number times itself."
-    right = "```python\ndef square(n):\n    return n * n\n```"
+    prose = "To convert Celsius to Fahrenheit, multiply by nine fifths and add thirty-two."
+    right = "```python\ndef celsius_to_fahrenheit(c):\n    return c * 9 / 5 + 32\n```"
     replies = iter([prose, "Write code."] * 4 + [right])
     model = ScriptedModel(fn=lambda messages: next(replies))
     args = _main_job_args()
