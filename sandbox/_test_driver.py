@@ -226,11 +226,14 @@ class CandidateProcess:
         return _CandidateDied("Crash", "the candidate's process sent a malformed reply")
 
     def request(self, message: dict[str, Any], deadline: float) -> dict[str, Any]:
-        """Send one request; its reply, or `_Timeout` / `_CandidateDied`."""
+        """Send one request; its reply, or `_Timeout` / `_CandidateDied`.
+
+        `Unencodable` (a message that is not plain data) comes before anything is sent.
+        """
+        body = literal(message).encode()
         if self.pid is None:
             self.start()
         assert self._to is not None and self._from is not None
-        body = literal(message).encode()
         data = memoryview(len(body).to_bytes(4, "big") + body)
         try:
             while data:
@@ -298,12 +301,10 @@ class _Driver:
             self.loaded = reply
         message = {"op": "call", "name": name, "args": list(args), "kwargs": kwargs}
         try:
-            literal(message)
-        except Unencodable as exc:
+            reply = self.candidate.request(message, self.deadline)
+        except Unencodable as exc:  # nothing was sent: the process is still in step
             raise TypeError(f"the test passes {exc.type_name}, which cannot be sent to the "
                             "candidate's process (only plain data can)") from None
-        try:
-            reply = self.candidate.request(message, self.deadline)
         except BaseException:
             self.candidate.kill()  # mid-call: the process is out of step, or gone
             self.loaded = None

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 from agentloop._registry import resolve
 from agentloop._verdict import TestOutcome, TestResult, Verdict, VerdictStatus
@@ -248,11 +249,21 @@ def _early_verdict(load: object) -> Verdict | None:
     return None
 
 
+def _outside_stop(run: ExecResult) -> Literal["timeout", "memory"] | None:
+    """Whether the sandbox stopped the driver from outside: for time, for memory, or not."""
+    if run.stop_reason is ExecStopReason.TIMEOUT:
+        return "timeout"
+    if run.stop_reason is ExecStopReason.MEMORY or run.exit_code == EXIT_MEMORY:
+        return "memory"
+    return None
+
+
 def _stopped(run: ExecResult) -> Verdict | None:
     """The verdict for a driver the sandbox stopped before it could report; None if it wasn't."""
-    if run.stop_reason is ExecStopReason.TIMEOUT:
+    stop = _outside_stop(run)
+    if stop == "timeout":
         return Verdict(status=VerdictStatus.TIMEOUT)
-    if run.stop_reason is ExecStopReason.MEMORY or run.exit_code == EXIT_MEMORY:
+    if stop == "memory":
         return Verdict(status=VerdictStatus.OUT_OF_MEMORY)
     if run.stop_reason is ExecStopReason.NONE and run.exit_code == 0:
         return None
@@ -273,9 +284,10 @@ def _ended_early(run: ExecResult) -> str:
 
 def _stopped_test(step: TestStep, run: ExecResult) -> TestResult:
     """The result for a test during which the whole driver was stopped from outside."""
-    if run.stop_reason is ExecStopReason.TIMEOUT:
+    stop = _outside_stop(run)
+    if stop == "timeout":
         outcome, kind, message = TestOutcome.TIMEOUT, None, "did not finish in time"
-    elif run.stop_reason is ExecStopReason.MEMORY or run.exit_code == EXIT_MEMORY:
+    elif stop == "memory":
         outcome, kind, message = TestOutcome.ERROR, "MemoryError", "ran out of memory"
     else:
         outcome, kind, message = TestOutcome.ERROR, "Crash", _ended_early(run)
